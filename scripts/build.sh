@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Generates the WGSL string table, compiles TypeScript to dist/, bundles the browser build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+node scripts/gen-shaders.mjs
+npx tsc -p tsconfig.build.json
+chmod +x dist/cli.js
+npx esbuild src/browser.ts --bundle --format=esm --platform=browser --target=es2022 \
+  --outfile=dist/browser/wgrl.js --log-level=warning

@@ -1,0 +1,185 @@
+// Batched matmul for MLPs: C[b] = gate(act(op(A[b]) · op(B[b]) + bias[b])) (+ C[b] if ACCUM).
+//   forward:  Y = act(X·W + b)          (TRANS_A = false, TRANS_B = false, HAS_BIAS, ACT)
+//   backward: dX = (dY·Wᵀ) ⊙ act'(H)    (TRANS_B = true, GATE: H is the layer input's activation)
+//             dW = Xᵀ·dY                (TRANS_A = true)
+// Variants (llm.c style): matmul_naive (1 output/thread), matmul_regblock (4×4 outputs/thread,
+// no workgroup memory, no barriers: fastest on SwiftShader), matmul_tiled (64×64 tile in
+// workgroup memory, 16×16 threads with 4×4 each: for real GPUs).
+
+// Activation codes (ACT and GATE): 0 none, 1 tanh, 2 relu.
+fn tanh_stable(x: f32) -> f32 {
+  // exp of a non-positive number never overflows, so no NaN for large |x|.
+  let e = exp(-2.0 * abs(x));
+  return sign(x) * (1.0 - e) / (1.0 + e);
+}
+
+fn activate(x: f32, kind: u32) -> f32 {
+  if (kind == 1u) { return tanh_stable(x); }
+  if (kind == 2u) { return max(x, 0.0); }
+  return x;
+}
+
+// Derivative of the activation expressed through its output h = act(x).
+fn activate_grad_from_output(h: f32, kind: u32) -> f32 {
+  if (kind == 1u) { return 1.0 - h * h; }
+  if (kind == 2u) { return select(0.0, 1.0, h > 0.0); }
+  return 1.0;
+}
+
+//! kernels
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override HAS_BIAS: bool = false;
+override ACT: u32 = 0u;
+override GATE: u32 = 0u;
+override ACCUM: bool = false;
+
+struct MatmulParams {
+  M: u32, N: u32, K: u32, batch: u32,
+  offA: u32, offB: u32, offC: u32, offBias: u32,       // element offsets into each buffer
+  strideA: u32, strideB: u32, strideC: u32, strideBias: u32, // elements between batch items
+  offGate: u32, strideGate: u32, _pad0: u32, _pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: MatmulParams;
+@group(0) @binding(1) var<storage, read> A: array<f32>;        // [batch, M, K], or [batch, K, M] if TRANS_A
+@group(0) @binding(2) var<storage, read> B: array<f32>;        // [batch, K, N], or [batch, N, K] if TRANS_B
+@group(0) @binding(3) var<storage, read> bias: array<f32>;     // [batch, N] (read only if HAS_BIAS)
+@group(0) @binding(4) var<storage, read_write> C: array<f32>;  // [batch, M, N]
+@group(0) @binding(5) var<storage, read> gate: array<f32>;     // [batch, M, N] activations (read only if GATE != 0)
+
+fn a_index(b: u32, m: u32, k: u32) -> u32 {
+  if (TRANS_A) { return p.offA + b * p.strideA + k * p.M + m; }
+  return p.offA + b * p.strideA + m * p.K + k;
+}
+fn b_index(b: u32, k: u32, n: u32) -> u32 {
+  if (TRANS_B) { return p.offB + b * p.strideB + n * p.K + k; }
+  return p.offB + b * p.strideB + k * p.N + n;
+}
+
+fn epilogue(b: u32, m: u32, n: u32, acc: f32) {
+  var v = acc;
+  if (HAS_BIAS) { v += bias[p.offBias + b * p.strideBias + n]; }
+  v = activate(v, ACT);
+  if (GATE != 0u) { v *= activate_grad_from_output(gate[p.offGate + b * p.strideGate + m * p.N + n], GATE); }
+  let ci = p.offC + b * p.strideC + m * p.N + n;
+  if (ACCUM) { v += C[ci]; }
+  C[ci] = v;
+}
+
+@compute @workgroup_size(64)
+fn matmul_naive(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * nwg.x) * 64u + lid;
+  if (i >= p.M * p.N) { return; }
+  let b = wid.z;
+  let m = i / p.N;
+  let n = i % p.N;
+  var acc = 0.0;
+  for (var k = 0u; k < p.K; k++) { acc += A[a_index(b, m, k)] * B[b_index(b, k, n)]; }
+  epilogue(b, m, n, acc);
+}
+
+// 4×4 outputs per invocation accumulated in registers. Out-of-range rows and columns are
+// clamped for loads (so the inner loop has no branches) and skipped at the store.
+@compute @workgroup_size(64)
+fn matmul_regblock(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                   @builtin(local_invocation_index) lid: u32) {
+  let nbN = (p.N + 3u) / 4u;
+  let nbM = (p.M + 3u) / 4u;
+  let blk = (wid.x + wid.y * nwg.x) * 64u + lid;
+  if (blk >= nbN * nbM) { return; }
+  let b = wid.z;
+  let m0 = (blk / nbN) * 4u;
+  let n0 = (blk % nbN) * 4u;
+  let aStepK = select(1u, p.M, TRANS_A);
+  let bStepK = select(p.N, 1u, TRANS_B);
+  let a0 = a_index(b, min(m0, p.M - 1u), 0u);
+  let a1 = a_index(b, min(m0 + 1u, p.M - 1u), 0u);
+  let a2 = a_index(b, min(m0 + 2u, p.M - 1u), 0u);
+  let a3 = a_index(b, min(m0 + 3u, p.M - 1u), 0u);
+  let b0 = b_index(b, 0u, min(n0, p.N - 1u));
+  let b1 = b_index(b, 0u, min(n0 + 1u, p.N - 1u));
+  let b2 = b_index(b, 0u, min(n0 + 2u, p.N - 1u));
+  let b3 = b_index(b, 0u, min(n0 + 3u, p.N - 1u));
+  var c0 = vec4f(0.0);
+  var c1 = vec4f(0.0);
+  var c2 = vec4f(0.0);
+  var c3 = vec4f(0.0);
+  for (var k = 0u; k < p.K; k++) {
+    let ka = k * aStepK;
+    let kb = k * bStepK;
+    let bv = vec4f(B[b0 + kb], B[b1 + kb], B[b2 + kb], B[b3 + kb]);
+    c0 += A[a0 + ka] * bv;
+    c1 += A[a1 + ka] * bv;
+    c2 += A[a2 + ka] * bv;
+    c3 += A[a3 + ka] * bv;
+  }
+  let rows = array<vec4f, 4>(c0, c1, c2, c3);
+  for (var i = 0u; i < 4u; i++) {
+    if (m0 + i >= p.M) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      if (n0 + j < p.N) { epilogue(b, m0 + i, n0 + j, rows[i][j]); }
+    }
+  }
+}
+
+const TILE: u32 = 64u;   // output tile edge
+const TK: u32 = 16u;     // depth of one workgroup-memory stage
+var<workgroup> tileA: array<f32, 1024>;  // [TK, TILE]: A values, k-major
+var<workgroup> tileB: array<f32, 1024>;  // [TK, TILE]: B values, k-major
+
+fn load_a_checked(b: u32, m: u32, k: u32) -> f32 {
+  if (m < p.M && k < p.K) { return A[a_index(b, m, k)]; }
+  return 0.0;
+}
+fn load_b_checked(b: u32, k: u32, n: u32) -> f32 {
+  if (k < p.K && n < p.N) { return B[b_index(b, k, n)]; }
+  return 0.0;
+}
+
+@compute @workgroup_size(16, 16)
+fn matmul_tiled(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let b = wid.z;
+  let row0 = wid.y * TILE;
+  let col0 = wid.x * TILE;
+  let t = lid.y * 16u + lid.x;
+  var c0 = vec4f(0.0);
+  var c1 = vec4f(0.0);
+  var c2 = vec4f(0.0);
+  var c3 = vec4f(0.0);
+  for (var k0 = 0u; k0 < p.K; k0 += TK) {
+    for (var i = 0u; i < 4u; i++) {
+      let e = t + i * 256u;
+      // A: consecutive threads walk k (contiguous when A is not transposed).
+      let ak = select(e % TK, e / TILE, TRANS_A);
+      let am = select(e / TK, e % TILE, TRANS_A);
+      tileA[ak * TILE + am] = load_a_checked(b, row0 + am, k0 + ak);
+      // B: consecutive threads walk n (contiguous when B is not transposed).
+      let bn = select(e % TILE, e / TK, TRANS_B);
+      let bk = select(e / TILE, e % TK, TRANS_B);
+      tileB[bk * TILE + bn] = load_b_checked(b, k0 + bk, col0 + bn);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      let ab = kk * TILE + lid.y * 4u;
+      let bb = kk * TILE + lid.x * 4u;
+      let bv = vec4f(tileB[bb], tileB[bb + 1u], tileB[bb + 2u], tileB[bb + 3u]);
+      c0 += tileA[ab] * bv;
+      c1 += tileA[ab + 1u] * bv;
+      c2 += tileA[ab + 2u] * bv;
+      c3 += tileA[ab + 3u] * bv;
+    }
+    workgroupBarrier();
+  }
+  let rows = array<vec4f, 4>(c0, c1, c2, c3);
+  let m0 = row0 + lid.y * 4u;
+  let n0 = col0 + lid.x * 4u;
+  for (var i = 0u; i < 4u; i++) {
+    if (m0 + i >= p.M) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      if (n0 + j < p.N) { epilogue(b, m0 + i, n0 + j, rows[i][j]); }
+    }
+  }
+}

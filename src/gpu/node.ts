@@ -1,0 +1,84 @@
+// Device acquisition in Node through Dawn (the `webgpu` package): a hardware adapter where
+// the machine has one, SwiftShader (Debian chromium's Vulkan ICD) where it does not.
+import { existsSync, readdirSync } from 'node:fs';
+import { adapterName, deviceFromGpu, GpuError, type WgrlDevice } from './device.js';
+
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+// Container images with NVIDIA's toolkit put the driver's manifest here, outside the loader's search path.
+const EXTRA_ICD_DIRS = ['/usr/local/nvidia/share/vulkan/icd.d'];
+
+export interface NodeGpuOptions {
+  /** 'auto' (default): hardware first, SwiftShader if none; 'swiftshader': force the software adapter. */
+  adapter?: 'auto' | 'swiftshader' | 'hardware';
+  /** Print the adapter in use to stderr (default true). */
+  verbose?: boolean;
+}
+
+function manifests(dirs: string[]): string[] {
+  const out: string[] = [];
+  for (const d of dirs) {
+    try { for (const f of readdirSync(d)) if (f.endsWith('.json')) out.push(`${d}/${f}`); } catch { /* absent */ }
+  }
+  return out;
+}
+
+type DawnModule = { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+let dawn: DawnModule | null = null;
+
+async function loadDawn(): Promise<DawnModule> {
+  if (!dawn) {
+    dawn = (await import('webgpu')) as unknown as DawnModule;
+    // WebGPU's constants (GPUBufferUsage…) as globals, as in a browser.
+    for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  }
+  return dawn;
+}
+
+async function tryCreate(label: string): Promise<WgrlDevice | null> {
+  const { create } = await loadDawn();
+  // The GPU object must outlive the device: if it is collected, Dawn aborts at the next await.
+  const gpu = create([]);
+  try {
+    return await deviceFromGpu(gpu, gpu);
+  } catch (e) {
+    if (process.env.WGRL_DEBUG) console.error(`wgrl: ${label} adapter failed: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+/**
+ * A wgrl device in Node. Order: a hardware Vulkan adapter if a driver manifest exists,
+ * else SwiftShader. `WGRL_ADAPTER=swiftshader` forces the software adapter.
+ */
+export async function createNodeDevice(opts: NodeGpuOptions = {}): Promise<WgrlDevice> {
+  process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  const want = opts.adapter ?? (process.env.WGRL_ADAPTER as NodeGpuOptions['adapter']) ?? 'auto';
+  const verbose = opts.verbose ?? true;
+  let dev: WgrlDevice | null = null;
+  const userIcd = process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES;
+  if (want !== 'swiftshader') {
+    const extra = manifests(EXTRA_ICD_DIRS);
+    if (extra.length && !userIcd) process.env.VK_ADD_DRIVER_FILES ??= extra.join(':');
+    if (userIcd || manifests(ICD_DIRS).length || extra.length) dev = await tryCreate('hardware');
+  }
+  if (!dev && want !== 'hardware') {
+    if (!existsSync(SWIFTSHADER_ICD)) {
+      throw new GpuError(
+        `no GPU adapter found and SwiftShader is not installed (${SWIFTSHADER_ICD} missing). ` +
+        `Install it with: apt-get install -y chromium libvulkan1 (or run 'npm run setup' as root), ` +
+        `or install your GPU's Vulkan driver.`, 'no-adapter');
+    }
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    dev = await tryCreate('swiftshader');
+  }
+  if (!dev) {
+    throw new GpuError(
+      want === 'hardware'
+        ? 'no hardware GPU adapter found: install the GPU\'s Vulkan driver (check with vulkaninfo), or drop --adapter hardware'
+        : 'no GPU adapter: Dawn found neither a hardware Vulkan driver nor SwiftShader. Install libvulkan1 and chromium (apt-get install -y chromium libvulkan1).',
+      'no-adapter');
+  }
+  if (verbose) console.error(`wgrl: adapter ${adapterName(dev.adapter)}`);
+  return dev;
+}

@@ -1,0 +1,55 @@
+// Column reductions, normalisation and sum of squares (shaders/reduce.wgsl).
+import type { WgrlDevice } from '../gpu/device.js';
+import { grid, type BoundKernel } from '../gpu/kernel.js';
+import { checkDims, checkExtent, familyKernel } from './common.js';
+
+type Off = { offsets?: { x?: number; out?: number } };
+
+/** out[c] (+)= scale·Σ_r x[r, c]. */
+export function colSum(dev: WgrlDevice, spec: { R: number; C: number; scale?: number; accum?: boolean },
+  bufs: { x: GPUBuffer; out: GPUBuffer } & Off): BoundKernel {
+  checkDims('col_sum', { R: spec.R, C: spec.C });
+  const ox = bufs.offsets?.x ?? 0, oo = bufs.offsets?.out ?? 0;
+  checkExtent('col_sum', 'x', bufs.x, ox, spec.R * spec.C);
+  checkExtent('col_sum', 'out', bufs.out, oo, spec.C);
+  const k = familyKernel(dev, 'reduce', 'col_sum', { ACCUM: !!spec.accum });
+  return k.bind({ 1: bufs.x, 2: bufs.out }, [spec.R, spec.C, ox, oo, { f: spec.scale ?? 1 }, { f: 0 }, 0, 0], [Math.ceil(spec.C / 64), 1, 1], 'col_sum');
+}
+
+/** out[c] = (sum, mean, unbiased variance) over the R rows of column c. */
+export function colStats(dev: WgrlDevice, spec: { R: number; C: number }, bufs: { x: GPUBuffer; out: GPUBuffer } & Off): BoundKernel {
+  checkDims('col_stats', { R: spec.R, C: spec.C });
+  if (spec.C > 65535) throw new Error(`col_stats: ${spec.C} columns exceed one dispatch dimension (65535)`);
+  const ox = bufs.offsets?.x ?? 0, oo = bufs.offsets?.out ?? 0;
+  checkExtent('col_stats', 'x', bufs.x, ox, spec.R * spec.C);
+  checkExtent('col_stats', 'out', bufs.out, oo, 3 * spec.C);
+  return familyKernel(dev, 'reduce', 'col_stats').bind({ 1: bufs.x, 2: bufs.out }, [spec.R, spec.C, ox, oo, { f: 1 }, { f: 0 }, 0, 0], [spec.C, 1, 1], 'col_stats');
+}
+
+/** out = (x - mean_c)/(std_c + eps), with stats [C, 3] from colStats (unbiased std; eps 1e-8 as CleanRL). */
+export function normalize(dev: WgrlDevice, spec: { R: number; C: number; eps?: number },
+  bufs: { x: GPUBuffer; stats: GPUBuffer; out: GPUBuffer } & Off): BoundKernel {
+  checkDims('normalize', { R: spec.R, C: spec.C });
+  const ox = bufs.offsets?.x ?? 0, oo = bufs.offsets?.out ?? 0;
+  checkExtent('normalize', 'x', bufs.x, ox, spec.R * spec.C);
+  checkExtent('normalize', 'out', bufs.out, oo, spec.R * spec.C);
+  checkExtent('normalize', 'stats', bufs.stats, 0, 3 * spec.C);
+  return familyKernel(dev, 'reduce', 'normalize').bind({ 1: bufs.x, 2: bufs.out, 3: bufs.stats },
+    [spec.R, spec.C, ox, oo, { f: 1 }, { f: spec.eps ?? 1e-8 }, 0, 0], grid(spec.R * spec.C, 64), 'normalize');
+}
+
+/** Number of partial sums used for a sum of squares over n elements. */
+export function sumsqPartials(n: number): number {
+  return Math.max(1, Math.min(1024, Math.ceil(n / 256)));
+}
+
+/** out[g] = Σ x[i]² over i ≡ g (mod partials). */
+export function sumsqPartial(dev: WgrlDevice, spec: { n: number; partials?: number }, bufs: { x: GPUBuffer; out: GPUBuffer } & Off): BoundKernel {
+  const P = spec.partials ?? sumsqPartials(spec.n);
+  checkDims('sumsq_partial', { n: spec.n, partials: P });
+  const ox = bufs.offsets?.x ?? 0, oo = bufs.offsets?.out ?? 0;
+  checkExtent('sumsq_partial', 'x', bufs.x, ox, spec.n);
+  checkExtent('sumsq_partial', 'out', bufs.out, oo, P);
+  return familyKernel(dev, 'reduce', 'sumsq_partial').bind({ 1: bufs.x, 2: bufs.out },
+    [spec.n, P, ox, oo, { f: 1 }, { f: 0 }, 0, 0], [Math.ceil(P / 64), 1, 1], 'sumsq_partial');
+}

@@ -1,0 +1,38 @@
+// f64 CPU references for shaders/matmul.wgsl.
+import type { Activation } from '../kernels/matmul.js';
+
+export function activateRef(x: number, act: Activation): number {
+  return act === 'tanh' ? Math.tanh(x) : act === 'relu' ? Math.max(0, x) : x;
+}
+export function activateGradFromOutputRef(h: number, act: Activation): number {
+  return act === 'tanh' ? 1 - h * h : act === 'relu' ? (h > 0 ? 1 : 0) : 1;
+}
+
+/** Same semantics as `matmul()`: a [batch,M,K] (or [batch,K,M]), b [batch,K,N] (or [batch,N,K]). */
+export function matmulRef(
+  spec: { M: number; N: number; K: number; batch?: number; transA?: boolean; transB?: boolean; act?: Activation; gate?: Activation; accum?: boolean },
+  a: ArrayLike<number>, b: ArrayLike<number>, bias?: ArrayLike<number>, gate?: ArrayLike<number>, cIn?: ArrayLike<number>,
+): Float64Array {
+  const { M, N, K } = spec;
+  const batch = spec.batch ?? 1;
+  const c = new Float64Array(batch * M * N);
+  for (let t = 0; t < batch; t++) {
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let acc = 0;
+        for (let k = 0; k < K; k++) {
+          const av = spec.transA ? a[t * M * K + k * M + m] : a[t * M * K + m * K + k];
+          const bv = spec.transB ? b[t * K * N + n * K + k] : b[t * K * N + k * N + n];
+          acc += av * bv;
+        }
+        if (bias) acc += bias[t * N + n];
+        acc = activateRef(acc, spec.act ?? 'none');
+        const i = t * M * N + m * N + n;
+        if (spec.gate && spec.gate !== 'none') acc *= activateGradFromOutputRef(gate![i], spec.gate);
+        if (spec.accum) acc += cIn![i];
+        c[i] = acc;
+      }
+    }
+  }
+  return c;
+}

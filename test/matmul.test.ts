@@ -1,0 +1,49 @@
+import { describe, it } from 'vitest';
+import { getDevice, rng, randArray, randInt, expectClose } from './helpers.js';
+import { matmul, MATMUL_VARIANTS, type Activation, type MatmulSpec } from '../src/kernels/matmul.js';
+import { matmulRef } from '../src/reference/matmul.js';
+import { runDispatches } from '../src/gpu/kernel.js';
+
+const acts: Activation[] = ['none', 'tanh', 'relu'];
+
+async function check(spec: MatmulSpec, seed: number): Promise<void> {
+  const dev = await getDevice();
+  const r = rng(seed);
+  const batch = spec.batch ?? 1;
+  const { M, N, K } = spec;
+  const a = randArray(r, batch * M * K), b = randArray(r, batch * K * N);
+  const bias = randArray(r, batch * N);
+  const gate = randArray(r, batch * M * N, spec.gate === 'relu' ? -1 : -0.99, 0.99);
+  const cIn = randArray(r, batch * M * N);
+  const bufs = {
+    a: dev.upload('a', a), b: dev.upload('b', b), c: dev.upload('c', cIn),
+    bias: spec.bias ? dev.upload('bias', bias) : undefined, gate: spec.gate ? dev.upload('gate', gate) : undefined,
+  };
+  runDispatches(dev, 'matmul test', [matmul(dev, spec, bufs)]);
+  const got = await dev.readF32(bufs.c, batch * M * N);
+  const want = matmulRef(spec, a, b, spec.bias ? bias : undefined, gate, cIn);
+  // f32 accumulation over K terms of magnitude <= 1.
+  expectClose(got, want, 1e-5 * Math.sqrt(K) * 4, 1e-5, `${JSON.stringify(spec)}`);
+  for (const x of Object.values(bufs)) x?.destroy();
+}
+
+describe('matmul against the f64 reference', () => {
+  for (const variant of MATMUL_VARIANTS) {
+    it(`${variant}: 40 random shapes with every option`, async () => {
+      const r = rng(variant.length * 7919);
+      for (let i = 0; i < 40; i++) {
+        const small = i < 8;
+        const spec: MatmulSpec = {
+          M: small ? randInt(r, 1, 3) : randInt(r, 1, 150), N: small ? 1 : randInt(r, 1, 70), K: randInt(r, 1, 90),
+          batch: randInt(r, 1, 3), transA: r() < 0.3, transB: r() < 0.3, bias: r() < 0.5,
+          act: acts[randInt(r, 0, 2)], gate: r() < 0.3 ? acts[randInt(r, 1, 2)] : undefined, accum: r() < 0.2, variant,
+        };
+        await check(spec, 1000 + i);
+      }
+    });
+  }
+  it('size-1 and tile-edge shapes for every variant', async () => {
+    const shapes = [[1, 1, 1], [1, 64, 64], [64, 1, 64], [65, 65, 17], [63, 4, 64], [128, 2, 1], [4, 4, 4], [5, 3, 200]];
+    for (const variant of MATMUL_VARIANTS) for (const [M, N, K] of shapes) await check({ M, N, K, bias: true, act: 'tanh', variant }, M * 31 + N);
+  });
+});
