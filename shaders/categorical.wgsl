@@ -51,6 +51,16 @@ fn cat_dkl(r: u32, i: u32, lse: f32, old_lse: f32) -> f32 {
   return exp(logit_at(r, i) - lse) - exp(old_logit_at(r, i) - old_lse);
 }
 
+// Inverse-CDF draw from Categorical(softmax(logits row r)).
+fn cat_sample(r: u32, A: u32, lse: f32, u: f32) -> u32 {
+  var c = 0.0;
+  for (var i = 0u; i < A; i++) {
+    c += exp(logit_at(r, i) - lse);
+    if (u < c) { return i; }
+  }
+  return A - 1u;  // u above the rounded total
+}
+
 //! kernels
 
 struct CategoricalParams { R: u32, A: u32, offLogits: u32, offOld: u32 }

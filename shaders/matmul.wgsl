@@ -48,6 +48,7 @@ struct MatmulParams {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;     // [batch, N] (read only if HAS_BIAS)
 @group(0) @binding(4) var<storage, read_write> C: array<f32>;  // [batch, M, N]
 @group(0) @binding(5) var<storage, read> gate: array<f32>;     // [batch, M, N] activations (read only if GATE != 0)
+@group(0) @binding(6) var<storage, read> B4: array<vec4f>;     // the B buffer again, as 4-wide rows (matmul_regblock_vec4)
 
 fn a_index(b: u32, m: u32, k: u32) -> u32 {
   if (TRANS_A) { return p.offA + b * p.strideA + k * p.M + m; }
@@ -66,6 +67,22 @@ fn epilogue(b: u32, m: u32, n: u32, acc: f32) {
   let ci = p.offC + b * p.strideC + m * p.N + n;
   if (ACCUM) { v += C[ci]; }
   C[ci] = v;
+}
+
+// Writes a 4×4 block row by row; unrolled (no dynamically indexed arrays, which SwiftShader spills).
+fn store_row(b: u32, m: u32, n0: u32, v: vec4f) {
+  if (m >= p.M) { return; }
+  epilogue(b, m, n0, v.x);
+  if (n0 + 1u < p.N) { epilogue(b, m, n0 + 1u, v.y); }
+  if (n0 + 2u < p.N) { epilogue(b, m, n0 + 2u, v.z); }
+  if (n0 + 3u < p.N) { epilogue(b, m, n0 + 3u, v.w); }
+}
+fn store_block(b: u32, m0: u32, n0: u32, c0: vec4f, c1: vec4f, c2: vec4f, c3: vec4f) {
+  if (n0 >= p.N) { return; }
+  store_row(b, m0, n0, c0);
+  store_row(b, m0 + 1u, n0, c1);
+  store_row(b, m0 + 2u, n0, c2);
+  store_row(b, m0 + 3u, n0, c3);
 }
 
 @compute @workgroup_size(64)
@@ -116,13 +133,41 @@ fn matmul_regblock(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
     c2 += A[a2 + ka] * bv;
     c3 += A[a3 + ka] * bv;
   }
-  let rows = array<vec4f, 4>(c0, c1, c2, c3);
-  for (var i = 0u; i < 4u; i++) {
-    if (m0 + i >= p.M) { break; }
-    for (var j = 0u; j < 4u; j++) {
-      if (n0 + j < p.N) { epilogue(b, m0 + i, n0 + j, rows[i][j]); }
-    }
+  store_block(b, m0, n0, c0, c1, c2, c3);
+}
+
+// As matmul_regblock, reading each 4-wide row of B with one vec4 load. Valid when B is not
+// transposed, N % 4 == 0 and offB % 4 == 0 (the wrapper checks), so a block never straddles rows.
+@compute @workgroup_size(64)
+fn matmul_regblock_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                        @builtin(local_invocation_index) lid: u32) {
+  let nbN = p.N / 4u;
+  let nbM = (p.M + 3u) / 4u;
+  let blk = (wid.x + wid.y * nwg.x) * 64u + lid;
+  if (blk >= nbN * nbM) { return; }
+  let b = wid.z;
+  let m0 = (blk / nbN) * 4u;
+  let n0 = (blk % nbN) * 4u;
+  let aStepK = select(1u, p.M, TRANS_A);
+  let a0 = a_index(b, min(m0, p.M - 1u), 0u);
+  let a1 = a_index(b, min(m0 + 1u, p.M - 1u), 0u);
+  let a2 = a_index(b, min(m0 + 2u, p.M - 1u), 0u);
+  let a3 = a_index(b, min(m0 + 3u, p.M - 1u), 0u);
+  let bq = (p.offB + b * p.strideB + n0) / 4u;
+  let bStep = p.N / 4u;
+  var c0 = vec4f(0.0);
+  var c1 = vec4f(0.0);
+  var c2 = vec4f(0.0);
+  var c3 = vec4f(0.0);
+  for (var k = 0u; k < p.K; k++) {
+    let ka = k * aStepK;
+    let bv = B4[bq + k * bStep];
+    c0 += A[a0 + ka] * bv;
+    c1 += A[a1 + ka] * bv;
+    c2 += A[a2 + ka] * bv;
+    c3 += A[a3 + ka] * bv;
   }
+  store_block(b, m0, n0, c0, c1, c2, c3);
 }
 
 const TILE: u32 = 64u;   // output tile edge
@@ -173,13 +218,5 @@ fn matmul_tiled(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id)
     }
     workgroupBarrier();
   }
-  let rows = array<vec4f, 4>(c0, c1, c2, c3);
-  let m0 = row0 + lid.y * 4u;
-  let n0 = col0 + lid.x * 4u;
-  for (var i = 0u; i < 4u; i++) {
-    if (m0 + i >= p.M) { break; }
-    for (var j = 0u; j < 4u; j++) {
-      if (n0 + j < p.N) { epilogue(b, m0 + i, n0 + j, rows[i][j]); }
-    }
-  }
+  store_block(b, row0 + lid.y * 4u, col0 + lid.x * 4u, c0, c1, c2, c3);
 }

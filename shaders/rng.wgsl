@@ -1,8 +1,8 @@
 // Counter-based random numbers (Philox4x32-10, Salmon et al. 2011) and on-GPU sampling.
 // A draw is a pure function of (seed, stream, counter, purpose): no state to carry, so a
 // rollout replays exactly. wgrl keys streams by environment and counters by global step.
-// Sampling reads distributions through the accessors of shaders/categorical.wgsl and
-// shaders/gaussian.wgsl, whose functions the TS wrapper puts in front of this file.
+// The sampling kernels use the functions of shaders/categorical.wgsl and shaders/gaussian.wgsl,
+// which the TS wrapper puts in front of this file.
 
 const PHILOX_M0: u32 = 0xD2511F53u;
 const PHILOX_M1: u32 = 0xCD9E8D57u;
@@ -46,16 +46,6 @@ fn box_muller(u1: f32, u2: f32) -> vec2f {
   let rad = sqrt(-2.0 * log(u1));
   let th = 6.2831853071795865 * u2;
   return vec2f(rad * cos(th), rad * sin(th));
-}
-
-// Inverse-CDF draw from Categorical(softmax(logits row r)).
-fn cat_sample(r: u32, A: u32, lse: f32, u: f32) -> u32 {
-  var c = 0.0;
-  for (var i = 0u; i < A; i++) {
-    c += exp(logit_at(r, i) - lse);
-    if (u < c) { return i; }
-  }
-  return A - 1u;  // u above the rounded total
 }
 
 //! kernels

@@ -260,7 +260,7 @@ export function wgsl(name: string): string {
 /** The functions of a family (everything above its `//! kernels` line), for composing fused modules. */
 export function wgslFunctions(name: string): string {
   const s = wgsl(name);
-  const i = s.indexOf('//! kernels');
+  const i = s.indexOf('\n//! kernels\n');
   return i < 0 ? s : s.slice(0, i);
 }
 

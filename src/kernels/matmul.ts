@@ -5,8 +5,8 @@ import { checkDims, checkExtent, dummyBuffer, familyKernel } from './common.js';
 
 export type Activation = 'none' | 'tanh' | 'relu';
 export const ACTIVATION_CODE: Record<Activation, number> = { none: 0, tanh: 1, relu: 2 };
-export type MatmulVariant = 'naive' | 'regblock' | 'tiled';
-export const MATMUL_VARIANTS: MatmulVariant[] = ['naive', 'regblock', 'tiled'];
+export type MatmulVariant = 'naive' | 'regblock' | 'regblock_vec4' | 'tiled';
+export const MATMUL_VARIANTS: MatmulVariant[] = ['naive', 'regblock', 'regblock_vec4', 'tiled'];
 
 export interface MatmulSpec {
   M: number; N: number; K: number;
@@ -31,6 +31,11 @@ export interface MatmulBuffers {
   a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; bias?: GPUBuffer; gate?: GPUBuffer;
   /** Element offsets into each buffer (default 0). */
   offsets?: { a?: number; b?: number; c?: number; bias?: number; gate?: number };
+}
+
+/** regblock_vec4 reads B as vec4 rows: B not transposed, N and B's offset multiples of 4. */
+export function vec4Eligible(spec: MatmulSpec, offB = 0): boolean {
+  return !spec.transB && spec.N % 4 === 0 && offB % 4 === 0;
 }
 
 export function defaultMatmulVariant(dev: WgrlDevice): MatmulVariant {
@@ -58,7 +63,10 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
     if (!bufs.gate) throw new Error(`${label}: spec.gate is set but no gate buffer was given`);
     checkExtent(label, 'gate', bufs.gate, o.gate, batch * M * N);
   }
-  const variant = spec.variant ?? defaultMatmulVariant(dev);
+  let variant = spec.variant ?? defaultMatmulVariant(dev);
+  // The vec4 form of regblock where its alignment holds; explicit requests fall back when it does not.
+  if (variant === 'regblock' && !spec.variant && vec4Eligible(spec, o.b)) variant = 'regblock_vec4';
+  if (variant === 'regblock_vec4' && !vec4Eligible(spec, o.b)) variant = 'regblock';
   const kernel = familyKernel(dev, 'matmul', `matmul_${variant}`, {
     TRANS_A: !!spec.transA, TRANS_B: !!spec.transB, HAS_BIAS: !!spec.bias,
     ACT: ACTIVATION_CODE[spec.act ?? 'none'], GATE: ACTIVATION_CODE[gate], ACCUM: !!spec.accum,
@@ -71,8 +79,9 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
     wg = [g[0], g[1], batch];
   }
   const dummy = dummyBuffer(dev);
-  return kernel.bind(
-    { 1: bufs.a, 2: bufs.b, 3: bufs.bias ?? dummy, 4: bufs.c, 5: bufs.gate ?? dummy },
+  const bindings: Record<number, GPUBuffer> = { 1: bufs.a, 2: bufs.b, 3: bufs.bias ?? dummy, 4: bufs.c, 5: bufs.gate ?? dummy };
+  if (variant === 'regblock_vec4') { delete bindings[2]; bindings[6] = bufs.b; }
+  return kernel.bind(bindings,
     [M, N, K, batch, o.a, o.b, o.c, o.bias, M * K, K * N, M * N, N, o.gate, M * N, 0, 0],
     wg, label);
 }

@@ -1,0 +1,241 @@
+// The fused rollout: one invocation per environment runs T steps of actor and critic
+// forward, on-GPU sampling, environment step, time limit, same-step autoreset and storage.
+// No barriers and one dispatch per rollout. The module is composed in TS (src/train/rollout.ts):
+//   generated constants (network tables, sizes) + env module + functions of matmul, rng,
+//   categorical, gaussian + this file, keeping the `//! discrete` or `//! continuous` section.
+// Constants the composition defines:
+//   OBS_DIM, STATE_DIM, OUT_DIM (logits or means), ACT_DIM (1 for discrete), HMAX,
+//   NET_LAYERS [2], NET_DIMS [2][MAXL+1], NET_W [2][MAXL], NET_B [2][MAXL] (net 0 actor, 1 critic),
+//   LOGSTD_OFF (continuous), ACT_LOW / ACT_HIGH [ACT_DIM] (continuous), HIDDEN_ACT.
+
+//! kernels
+
+struct RolloutParams {
+  N: u32, T: u32, seed: u32, counterBase: u32,  // counterBase: global step of t = 0 (RNG counter)
+  maxEpisodeSteps: u32, logCapacity: u32, obsNorm: u32, bootstrap: u32,
+  offObs: u32, offActions: u32, offLogp: u32, offDist: u32,   // element offsets of traj sections
+  offValues: u32, offRewards: u32, offTerm: u32, offTrunc: u32,
+  offFinalValues: u32, offFinalObs: u32, rewardNorm: u32, gamma: f32,    // gamma: discount of the reward scaler
+}
+
+// Episode log: count of episodes ended in this rollout, then up to logCapacity entries
+// (f32 bits of the return, f32 bits of the length, t·N + n, unused). Integers are stored as
+// u32 (not bitcast into f32) so no denormal flush can change them.
+struct EpisodeLog { count: atomic<u32>, _pad0: u32, _pad1: u32, _pad2: u32, entries: array<vec4u> }
+
+@group(0) @binding(0) var<uniform> rp: RolloutParams;
+@group(0) @binding(1) var<storage, read> params: array<f32>;           // [P] actor, critic, log-std
+@group(0) @binding(2) var<storage, read_write> env_state: array<f32>;  // [N, STATE_DIM]
+@group(0) @binding(3) var<storage, read_write> env_book: array<f32>;   // [N, 4]: episode step, episode return, -, -
+@group(0) @binding(4) var<storage, read_write> traj: array<f32>;       // sections: obs [T+1,N,OBS_DIM], actions [T,N,ACT_DIM],
+                                                                        // logp [T,N], dist [T,N,OUT_DIM], values [T+1,N], rewards,
+                                                                        // terminated, truncated (0/1), final values [T,N],
+                                                                        // final observations [T,N,OBS_DIM] (rows where an episode ended)
+@group(0) @binding(5) var<storage, read_write> episodes: EpisodeLog;
+@group(0) @binding(6) var<storage, read_write> norm_stats: array<f32>; // [NORM_STATS]: obs mean [OBS_DIM], obs var [OBS_DIM],
+                                                                        // return mean, return var, obs count, return count
+@group(0) @binding(7) var<storage, read_write> norm_acc: array<f32>;   // [N, NORM_ACC]: this rollout's centred sums per env
+
+// Running statistics of observations and discounted returns (CleanRL's NormalizeObservation and
+// NormalizeReward), frozen during a rollout and merged after it by update_norm_stats.
+const NORM_STATS: u32 = 2u * OBS_DIM + 4u;
+const NORM_ACC: u32 = 2u * OBS_DIM + 2u;   // Σ(x-μ), Σ(x-μ)² per obs component, then for the return
+
+// Per-invocation activations: input at [0, HMAX), layers ping-pong between the two halves.
+var<private> h: array<f32, 2 * HMAX>;
+
+// Runs network `net` on h[0..dims[0]); returns the offset of its output in h.
+fn mlp_forward(net: u32) -> u32 {
+  var src = 0u;
+  var dst = HMAX;
+  let L = NET_LAYERS[net];
+  for (var l = 0u; l < L; l++) {
+    let din = NET_DIMS[net][l];
+    let dout = NET_DIMS[net][l + 1u];
+    let w = NET_W[net][l];
+    let b = NET_B[net][l];
+    for (var o = 0u; o < dout; o++) { h[dst + o] = params[b + o]; }
+    for (var i = 0u; i < din; i++) {
+      let xi = h[src + i];
+      let row = w + i * dout;
+      for (var o = 0u; o < dout; o++) { h[dst + o] += xi * params[row + o]; }
+    }
+    if (l + 1u < L) { for (var o = 0u; o < dout; o++) { h[dst + o] = activate(h[dst + o], HIDDEN_ACT); } }
+    let t = src; src = dst; dst = t;
+  }
+  return src;
+}
+
+// Writes the (normalised) observation of s into h[0..OBS_DIM), into traj at `base` if `store`,
+// and into this rollout's statistics if `count` (once per step, so T observations per env).
+fn load_obs(s: EnvState, base: u32, store: bool, count: bool) {
+  for (var i = 0u; i < OBS_DIM; i++) {
+    var x = env_observe(s, i);
+    if (count && rp.obsNorm != 0u) {
+      let c = x - norm_stats[i];
+      obs_acc[i] += c;
+      obs_acc[OBS_DIM + i] += c * c;
+    }
+    if (rp.obsNorm != 0u) { x = clamp((x - norm_stats[i]) / sqrt(norm_stats[OBS_DIM + i] + 1e-8), -10.0, 10.0); }
+    h[i] = x;
+    if (store) { traj[base + i] = x; }
+  }
+}
+
+var<private> obs_acc: array<f32, NORM_ACC>;
+
+fn critic_value() -> f32 {
+  return h[mlp_forward(1u)];
+}
+
+fn reset_uniforms(n: u32, counter: u32, purpose: u32) -> vec4f {
+  let x = rand4(rp.seed, n, counter, purpose);
+  return vec4f(u01(x.x), u01(x.y), u01(x.z), u01(x.w));
+}
+
+// Output buffer for the sampled action's policy head (logits or means), read by the action sections.
+var<private> head: array<f32, OUT_DIM>;
+
+@compute @workgroup_size(64)
+fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let n = gid.x + gid.y * nwg.x * 64u;
+  if (n >= rp.N) { return; }
+  let N = rp.N;
+  var s: EnvState;
+  for (var k = 0u; k < STATE_DIM; k++) { s[k] = env_state[n * STATE_DIM + k]; }
+  var ep_step = env_book[4u * n];
+  var ep_return = env_book[4u * n + 1u];
+  var disc_return = env_book[4u * n + 2u];
+  for (var k = 0u; k < NORM_ACC; k++) { obs_acc[k] = 0.0; }
+  for (var t = 0u; t < rp.T; t++) {
+    let i = t * N + n;
+    let counter = rp.counterBase + t;
+    // Critic first (its output overwrites h), then the actor on a fresh copy of the observation.
+    load_obs(s, rp.offObs + i * OBS_DIM, true, true);
+    traj[rp.offValues + i] = critic_value();
+    load_obs(s, 0u, false, false);
+    let out = mlp_forward(0u);
+    for (var k = 0u; k < OUT_DIM; k++) { head[k] = h[out + k]; traj[rp.offDist + i * OUT_DIM + k] = h[out + k]; }
+    let res = act_and_step(s, i, n, counter);
+    ep_step += 1.0;
+    ep_return += res.reward;
+    let terminated = res.terminated;
+    let truncated = !terminated && ep_step >= f32(rp.maxEpisodeSteps);
+    var reward = res.reward;
+    if (rp.rewardNorm != 0u) {
+      // NormalizeReward: scale by the std of the discounted return, then clip to ±10.
+      disc_return = disc_return * rp.gamma + res.reward;
+      let c = disc_return - norm_stats[2u * OBS_DIM];
+      obs_acc[2u * OBS_DIM] += c;
+      obs_acc[2u * OBS_DIM + 1u] += c * c;
+      reward = clamp(res.reward / sqrt(norm_stats[2u * OBS_DIM + 1u] + 1e-8), -10.0, 10.0);
+    }
+    traj[rp.offRewards + i] = reward;
+    traj[rp.offTerm + i] = select(0.0, 1.0, terminated);
+    traj[rp.offTrunc + i] = select(0.0, 1.0, truncated);
+    traj[rp.offFinalValues + i] = 0.0;
+    if (terminated || truncated) {
+      // Same-step autoreset: the ended episode's last observation is kept here.
+      load_obs(res.state, rp.offFinalObs + i * OBS_DIM, true, false);
+      if (truncated && rp.bootstrap != 0u) { traj[rp.offFinalValues + i] = critic_value(); }
+      let slot = atomicAdd(&episodes.count, 1u);
+      if (slot < rp.logCapacity) { episodes.entries[slot] = vec4u(bitcast<u32>(ep_return), bitcast<u32>(ep_step), i, 0u); }
+      s = env_reset(reset_uniforms(n, counter, 1u));
+      ep_step = 0.0;
+      ep_return = 0.0;
+      disc_return = 0.0;
+    } else {
+      s = res.state;
+    }
+  }
+  // Bootstrap row T: the observation and value after the last step.
+  load_obs(s, rp.offObs + rp.T * N * OBS_DIM + n * OBS_DIM, true, false);
+  traj[rp.offValues + rp.T * N + n] = critic_value();
+  for (var k = 0u; k < STATE_DIM; k++) { env_state[n * STATE_DIM + k] = s[k]; }
+  env_book[4u * n] = ep_step;
+  env_book[4u * n + 1u] = ep_return;
+  env_book[4u * n + 2u] = disc_return;
+  for (var k = 0u; k < NORM_ACC; k++) { norm_acc[n * NORM_ACC + k] = obs_acc[k]; }
+}
+
+// Merges this rollout's sums into the running statistics (Chan et al.'s parallel update),
+// one invocation per statistic: obs components 0..OBS_DIM-1, then the return.
+@compute @workgroup_size(64)
+fn update_norm_stats(@builtin(global_invocation_id) gid: vec3u) {
+  let k = gid.x;
+  if (k > OBS_DIM) { return; }
+  let is_ret = k == OBS_DIM;
+  if (is_ret && rp.rewardNorm == 0u) { return; }
+  if (!is_ret && rp.obsNorm == 0u) { return; }
+  // T observations and T returns per env were summed in this rollout.
+  let nb = f32(rp.N * rp.T);
+  // Indices of this statistic's mean and var in norm_stats, and of its sums in norm_acc.
+  let a = select(k, 2u * OBS_DIM, is_ret);
+  let b = select(OBS_DIM + k, 2u * OBS_DIM + 1u, is_ret);
+  let cnt = select(2u * OBS_DIM + 2u, 2u * OBS_DIM + 3u, is_ret);
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var n = 0u; n < rp.N; n++) { s1 += norm_acc[n * NORM_ACC + a]; s2 += norm_acc[n * NORM_ACC + b]; }
+  let mean = norm_stats[a];
+  let var_old = norm_stats[b];
+  let count = norm_stats[cnt];
+  let delta = s1 / nb;                     // batch mean minus running mean
+  let batch_var = max(s2 / nb - delta * delta, 0.0);
+  let total = count + nb;
+  norm_stats[a] = mean + delta * nb / total;
+  norm_stats[b] = (var_old * count + batch_var * nb + delta * delta * count * nb / total) / total;
+  norm_stats[cnt] = total;
+}
+
+// Resets every environment (run once at the start of training; `counterBase` keys the draw).
+@compute @workgroup_size(64)
+fn reset_all(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let n = gid.x + gid.y * nwg.x * 64u;
+  if (n >= rp.N) { return; }
+  let s = env_reset(reset_uniforms(n, rp.counterBase, 2u));
+  for (var k = 0u; k < STATE_DIM; k++) { env_state[n * STATE_DIM + k] = s[k]; }
+  env_book[4u * n] = 0.0;
+  env_book[4u * n + 1u] = 0.0;
+  env_book[4u * n + 2u] = 0.0;
+}
+
+//! discrete
+// Samples a ∼ Categorical(softmax(head)), stores it and its log-prob, steps the env.
+fn logit_at(r: u32, i: u32) -> f32 { return head[i]; }
+fn old_logit_at(r: u32, i: u32) -> f32 { return head[i]; }
+
+fn act_and_step(s: EnvState, i: u32, n: u32, counter: u32) -> StepResult {
+  let lse = cat_lse(0u, OUT_DIM);
+  let a = cat_sample(0u, OUT_DIM, lse, u01(rand4(rp.seed, n, counter, 0u).x));
+  traj[rp.offActions + i] = f32(a);
+  traj[rp.offLogp + i] = head[a] - lse;
+  return env_step(s, a);
+}
+
+//! continuous
+// Samples a = μ + σ·n, stores the unclipped action and its log-density, and steps the env
+// with the action clipped to the action space (CleanRL's ClipAction wrapper).
+var<private> act_vec: array<f32, ACT_DIM>;
+fn mean_at(r: u32, j: u32) -> f32 { return head[j]; }
+fn old_mean_at(r: u32, j: u32) -> f32 { return head[j]; }
+fn logstd_at(j: u32) -> f32 { return params[LOGSTD_OFF + j]; }
+fn old_logstd_at(j: u32) -> f32 { return params[LOGSTD_OFF + j]; }
+fn action_at(r: u32, j: u32) -> f32 { return act_vec[j]; }
+
+fn act_and_step(s: EnvState, i: u32, n: u32, counter: u32) -> StepResult {
+  var clipped: array<f32, ACT_DIM>;
+  for (var j = 0u; j < ACT_DIM; j += 4u) {
+    let x = rand4(rp.seed, n, counter, 65536u * (j / 4u));
+    let n01 = box_muller(u01(x.x), u01(x.y));
+    let n23 = box_muller(u01(x.z), u01(x.w));
+    let z = array<f32, 4>(n01.x, n01.y, n23.x, n23.y);
+    for (var q = 0u; q < 4u && j + q < ACT_DIM; q++) {
+      let a = head[j + q] + exp(logstd_at(j + q)) * z[q];
+      act_vec[j + q] = a;
+      traj[rp.offActions + i * ACT_DIM + j + q] = a;
+      clipped[j + q] = clamp(a, ACT_LOW[j + q], ACT_HIGH[j + q]);
+    }
+  }
+  traj[rp.offLogp + i] = gauss_logp(0u, ACT_DIM);
+  return env_step(s, clipped);
+}

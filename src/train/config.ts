@@ -1,0 +1,149 @@
+// One typed training config: CleanRL's names (camelCased) and defaults (ppo.py for discrete,
+// ppo_continuous_action.py for continuous actions). CLI flags are generated from FIELDS.
+import { ALGOS, type Algo } from '../kernels/objectives.js';
+import type { Activation } from '../kernels/matmul.js';
+
+export interface TrainConfig {
+  /** Gymnasium id of a built-in environment (CartPole-v1, Acrobot-v1, MountainCar-v0, Pendulum-v1, MountainCarContinuous-v0). */
+  env: string;
+  /** Policy objective: ppo (clip), ppo-kl (adaptive β), spo (ICML 2025), spo-kl (clipped-KL form), a2c. */
+  algo: Algo;
+  /** Seed of initialisation, environment resets, action sampling and minibatch order. */
+  seed: number;
+  /** Environment steps to train for (all environments together). */
+  totalTimesteps: number;
+  /** Adam learning rate at the start. */
+  learningRate: number;
+  /** Vectorised environments stepped in parallel (N). */
+  numEnvs: number;
+  /** Steps per environment per rollout (T); the batch is numEnvs × numSteps. */
+  numSteps: number;
+  /** Anneal the learning rate linearly to 0 over the run. */
+  annealLr: boolean;
+  /** Discount γ. */
+  gamma: number;
+  /** GAE λ. */
+  gaeLambda: number;
+  /** Minibatches per epoch; must divide numEnvs × numSteps. */
+  numMinibatches: number;
+  /** Passes over each batch. */
+  updateEpochs: number;
+  /** Normalise advantages per minibatch (unbiased std + 1e-8). */
+  normAdv: boolean;
+  /** ε: PPO's ratio clip range, SPO's penalty scale, and the value-clip range. */
+  clipCoef: number;
+  /** Clip the value loss around the old values (CleanRL's clipped value loss). */
+  clipVloss: boolean;
+  /** Entropy bonus coefficient. */
+  entCoef: number;
+  /** Value loss coefficient. */
+  vfCoef: number;
+  /** Global gradient-norm clip (0 disables). */
+  maxGradNorm: number;
+  /** spo-kl: the KL bound d_max. */
+  spoKlMax: number;
+  /** ppo-kl: target KL δ for the adaptive β rule. */
+  klTarget: number;
+  /** ppo-kl: initial penalty β. */
+  klBetaInit: number;
+  /** Hidden sizes of the actor MLP. */
+  actorHidden: number[];
+  /** Hidden sizes of the critic MLP. */
+  criticHidden: number[];
+  /** Hidden activation. */
+  activation: Activation;
+  /** On truncation bootstrap with V(final observation) instead of treating it as termination (SB3 behaviour). */
+  bootstrapTruncation: boolean;
+  /** Normalise observations with running statistics, clip ±10 (continuous default). */
+  normObs: boolean;
+  /** Scale rewards by the running std of the discounted return, clip ±10 (continuous default). */
+  normReward: boolean;
+}
+
+export const DISCRETE_DEFAULTS: TrainConfig = {
+  env: 'CartPole-v1', algo: 'ppo', seed: 1, totalTimesteps: 500_000, learningRate: 2.5e-4, numEnvs: 4, numSteps: 128,
+  annealLr: true, gamma: 0.99, gaeLambda: 0.95, numMinibatches: 4, updateEpochs: 4, normAdv: true, clipCoef: 0.2,
+  clipVloss: true, entCoef: 0.01, vfCoef: 0.5, maxGradNorm: 0.5, spoKlMax: 0.02, klTarget: 0.01, klBetaInit: 1,
+  actorHidden: [64, 64], criticHidden: [64, 64], activation: 'tanh', bootstrapTruncation: false, normObs: false, normReward: false,
+};
+
+export const CONTINUOUS_DEFAULTS: Partial<TrainConfig> = {
+  totalTimesteps: 1_000_000, learningRate: 3e-4, numEnvs: 1, numSteps: 2048, numMinibatches: 32, updateEpochs: 10,
+  entCoef: 0, normObs: true, normReward: true,
+};
+
+/** A2C: one pass over each batch as a single minibatch. */
+export const A2C_DEFAULTS: Partial<TrainConfig> = { updateEpochs: 1, numMinibatches: 1 };
+
+type Kind = 'string' | 'number' | 'integer' | 'boolean' | 'list';
+export const FIELDS: Record<keyof TrainConfig, Kind> = {
+  env: 'string', algo: 'string', seed: 'integer', totalTimesteps: 'integer', learningRate: 'number', numEnvs: 'integer',
+  numSteps: 'integer', annealLr: 'boolean', gamma: 'number', gaeLambda: 'number', numMinibatches: 'integer', updateEpochs: 'integer',
+  normAdv: 'boolean', clipCoef: 'number', clipVloss: 'boolean', entCoef: 'number', vfCoef: 'number', maxGradNorm: 'number',
+  spoKlMax: 'number', klTarget: 'number', klBetaInit: 'number', actorHidden: 'list', criticHidden: 'list', activation: 'string',
+  bootstrapTruncation: 'boolean', normObs: 'boolean', normReward: 'boolean',
+};
+
+/** kebab-case flag of a field: numEnvs → --num-envs. */
+export const flagName = (field: string) => field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/**
+ * The full config for `overrides`: CleanRL's discrete defaults, then the continuous
+ * defaults if the environment has continuous actions, then A2C's, then the overrides.
+ */
+export function makeConfig(overrides: Partial<TrainConfig>, continuous: boolean): TrainConfig {
+  const algo = overrides.algo ?? DISCRETE_DEFAULTS.algo;
+  const c: TrainConfig = {
+    ...DISCRETE_DEFAULTS, ...(continuous ? CONTINUOUS_DEFAULTS : {}), ...(algo === 'a2c' ? A2C_DEFAULTS : {}),
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  };
+  validateConfig(c);
+  return c;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) { super(message); this.name = 'ConfigError'; }
+}
+
+export function validateConfig(c: TrainConfig): void {
+  const bad = (field: keyof TrainConfig, why: string) => {
+    throw new ConfigError(`invalid ${flagName(field)} = ${JSON.stringify(c[field])}: ${why}`);
+  };
+  for (const [k, kind] of Object.entries(FIELDS) as [keyof TrainConfig, Kind][]) {
+    const v = c[k];
+    if (kind === 'integer' && (!Number.isInteger(v) || (v as number) < (k === 'seed' ? 0 : 1))) bad(k, k === 'seed' ? 'must be an integer >= 0' : 'must be a positive integer');
+    if (kind === 'number' && !Number.isFinite(v)) bad(k, 'must be a finite number');
+    if (kind === 'boolean' && typeof v !== 'boolean') bad(k, 'must be true or false');
+    if (kind === 'list' && (!Array.isArray(v) || v.length === 0 || (v as number[]).some((x) => !Number.isInteger(x) || x < 1))) bad(k, 'must be a non-empty list of positive integers, e.g. 64,64');
+  }
+  if (!ALGOS.includes(c.algo)) bad('algo', `unknown algorithm; choose one of ${ALGOS.join(', ')}`);
+  if (!['tanh', 'relu'].includes(c.activation)) bad('activation', 'must be tanh or relu');
+  if (c.learningRate <= 0) bad('learningRate', 'must be > 0');
+  if (c.gamma < 0 || c.gamma > 1) bad('gamma', 'must be in [0, 1]');
+  if (c.gaeLambda < 0 || c.gaeLambda > 1) bad('gaeLambda', 'must be in [0, 1]');
+  if (c.clipCoef <= 0) bad('clipCoef', 'must be > 0');
+  for (const k of ['entCoef', 'vfCoef', 'maxGradNorm', 'spoKlMax', 'klTarget', 'klBetaInit'] as const) if (c[k] < 0) bad(k, 'must be >= 0');
+  if (c.spoKlMax <= 0 && c.algo === 'spo-kl') bad('spoKlMax', 'must be > 0 for spo-kl');
+  if (c.seed > 0xffffffff) bad('seed', 'must fit in 32 bits');
+  const batch = c.numEnvs * c.numSteps;
+  if (c.numMinibatches > batch) bad('numMinibatches', `a minibatch would be smaller than one sample: the batch is numEnvs × numSteps = ${batch}`);
+  if (batch % c.numMinibatches !== 0) bad('numMinibatches', `must divide the batch numEnvs × numSteps = ${batch} (minibatch size would be ${batch / c.numMinibatches})`);
+  if (c.totalTimesteps < batch) bad('totalTimesteps', `is less than one batch (numEnvs × numSteps = ${batch})`);
+}
+
+/** Parses a flag's string value for a field. */
+export function parseField(field: keyof TrainConfig, raw: string): unknown {
+  const kind = FIELDS[field];
+  if (kind === 'boolean') {
+    if (['true', '1', 'yes', ''].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    throw new ConfigError(`--${flagName(field)} expects true or false, got '${raw}'`);
+  }
+  if (kind === 'list') return raw.split(',').map((x) => Number(x.trim()));
+  if (kind === 'number' || kind === 'integer') {
+    const v = Number(raw);
+    if (raw.trim() === '' || Number.isNaN(v)) throw new ConfigError(`--${flagName(field)} expects a number, got '${raw}'`);
+    return v;
+  }
+  return raw;
+}
