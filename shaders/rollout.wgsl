@@ -16,6 +16,7 @@ struct RolloutParams {
   offObs: u32, offActions: u32, offLogp: u32, offDist: u32,   // element offsets of traj sections
   offValues: u32, offRewards: u32, offTerm: u32, offTrunc: u32,
   offFinalValues: u32, offFinalObs: u32, rewardNorm: u32, gamma: f32,    // gamma: discount of the reward scaler
+  deterministic: u32, _pad0: u32, _pad1: u32, _pad2: u32,                // 1: argmax / mean actions (evaluation)
 }
 
 // Episode log: count of episodes ended in this rollout, then up to logCapacity entries
@@ -206,7 +207,11 @@ fn old_logit_at(r: u32, i: u32) -> f32 { return head[i]; }
 
 fn act_and_step(s: EnvState, i: u32, n: u32, counter: u32) -> StepResult {
   let lse = cat_lse(0u, OUT_DIM);
-  let a = cat_sample(0u, OUT_DIM, lse, u01(rand4(rp.seed, n, counter, 0u).x));
+  var a = cat_sample(0u, OUT_DIM, lse, u01(rand4(rp.seed, n, counter, 0u).x));
+  if (rp.deterministic != 0u) {
+    a = 0u;
+    for (var k = 1u; k < OUT_DIM; k++) { if (head[k] > head[a]) { a = k; } }
+  }
   traj[rp.offActions + i] = f32(a);
   traj[rp.offLogp + i] = head[a] - lse;
   return env_step(s, a);
@@ -230,7 +235,7 @@ fn act_and_step(s: EnvState, i: u32, n: u32, counter: u32) -> StepResult {
     let n23 = box_muller(u01(x.z), u01(x.w));
     let z = array<f32, 4>(n01.x, n01.y, n23.x, n23.y);
     for (var q = 0u; q < 4u && j + q < ACT_DIM; q++) {
-      let a = head[j + q] + exp(logstd_at(j + q)) * z[q];
+      let a = head[j + q] + select(exp(logstd_at(j + q)) * z[q], 0.0, rp.deterministic != 0u);
       act_vec[j + q] = a;
       traj[rp.offActions + i * ACT_DIM + j + q] = a;
       clipped[j + q] = clamp(a, ACT_LOW[j + q], ACT_HIGH[j + q]);

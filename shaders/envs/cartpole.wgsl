@@ -22,8 +22,8 @@ fn env_reset(u: vec4f) -> EnvState {
 
 fn env_step(s: EnvState, action: u32) -> StepResult {
   let force = select(-CP_FORCE_MAG, CP_FORCE_MAG, action == 1u);
-  let ct = cos(s[2]);
-  let st = sin(s[2]);
+  let ct = cos_f(s[2]);
+  let st = sin_f(s[2]);
   let temp = (force + CP_POLEMASS_LENGTH * s[3] * s[3] * st) / CP_TOTAL_MASS;
   let thetaacc = (CP_GRAVITY * st - ct * temp) / (CP_LENGTH * (4.0 / 3.0 - CP_MASSPOLE * ct * ct / CP_TOTAL_MASS));
   let xacc = temp - CP_POLEMASS_LENGTH * thetaacc * ct / CP_TOTAL_MASS;

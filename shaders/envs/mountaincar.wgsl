@@ -15,7 +15,7 @@ fn env_reset(u: vec4f) -> EnvState {
 }
 
 fn env_step(s: EnvState, action: u32) -> StepResult {
-  var v = s[1] + (f32(action) - 1.0) * MC_FORCE - cos(3.0 * s[0]) * MC_GRAVITY;
+  var v = s[1] + (f32(action) - 1.0) * MC_FORCE - cos_f(3.0 * s[0]) * MC_GRAVITY;
   v = clamp(v, -MC_MAX_SPEED, MC_MAX_SPEED);
   let pos = clamp(s[0] + v, MC_MIN_POS, MC_MAX_POS);
   if (pos == MC_MIN_POS && v < 0.0) { v = 0.0; }

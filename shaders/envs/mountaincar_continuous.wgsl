@@ -15,7 +15,7 @@ fn env_reset(u: vec4f) -> EnvState {
 
 fn env_step(s: EnvState, action: array<f32, 1>) -> StepResult {
   let force = clamp(action[0], -1.0, 1.0);
-  var v = clamp(s[1] + force * MCC_POWER - 0.0025 * cos(3.0 * s[0]), -MCC_MAX_SPEED, MCC_MAX_SPEED);
+  var v = clamp(s[1] + force * MCC_POWER - 0.0025 * cos_f(3.0 * s[0]), -MCC_MAX_SPEED, MCC_MAX_SPEED);
   let pos = clamp(s[0] + v, MCC_MIN_POS, MCC_MAX_POS);
   if (pos == MCC_MIN_POS && v < 0.0) { v = 0.0; }
   let terminated = pos >= MCC_GOAL_POS && v >= 0.0;

@@ -25,14 +25,14 @@ fn env_step(s: EnvState, action: array<f32, 1>) -> StepResult {
   let thdot = s[1];
   let an = pd_angle_normalize(th);
   let cost = an * an + 0.1 * thdot * thdot + 0.001 * u * u;
-  let newthdot = clamp(thdot + (3.0 * PD_G / 2.0 * sin(th) + 3.0 * u) * PD_DT, -PD_MAX_SPEED, PD_MAX_SPEED);
+  let newthdot = clamp(thdot + (3.0 * PD_G / 2.0 * sin_f(th) + 3.0 * u) * PD_DT, -PD_MAX_SPEED, PD_MAX_SPEED);
   return StepResult(EnvState(th + newthdot * PD_DT, newthdot), -cost, false);
 }
 
 fn env_observe(s: EnvState, i: u32) -> f32 {
   switch i {
-    case 0u: { return cos(s[0]); }
-    case 1u: { return sin(s[0]); }
+    case 0u: { return cos_f(s[0]); }
+    case 1u: { return sin_f(s[0]); }
     default: { return s[1]; }
   }
 }

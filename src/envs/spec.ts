@@ -12,7 +12,8 @@ export type ActionSpace =
  *   fn env_step(s: EnvState, action: u32) -> StepResult      // discrete
  *   fn env_step(s: EnvState, action: array<f32, D>) -> StepResult  // continuous
  *   fn env_observe(s: EnvState, i: u32) -> f32               // observation component i
- * `StepResult { state: EnvState, reward: f32, terminated: bool }` is provided by the runtime.
+ * `StepResult { state: EnvState, reward: f32, terminated: bool }` and f32-accurate `sin_f`,
+ * `cos_f` come from shaders/envs/prelude.wgsl, which the runtime puts in front of the module.
  * Time limits (truncation) and autoreset are the runtime's job, as Gymnasium's wrappers.
  */
 export interface EnvSpec {
@@ -27,8 +28,8 @@ export interface EnvSpec {
   rewardThreshold?: number;
 }
 
-/** The WGSL struct the runtime puts in front of every environment module. */
-export const ENV_PRELUDE = 'struct StepResult { state: EnvState, reward: f32, terminated: bool }\n';
+/** What the runtime puts in front of every environment module: StepResult and precise sin_f/cos_f. */
+export const ENV_PRELUDE = wgsl('envs/prelude');
 
 export function actionDim(spec: EnvSpec): number {
   return spec.action.type === 'discrete' ? 1 : spec.action.dim;

@@ -14,6 +14,7 @@ import { mlpBackward, mlpForward } from '../nn/mlp.js';
 import { CpuRng } from '../util/random.js';
 import { makeConfig, type TrainConfig } from './config.js';
 import { Rollout } from './rollout.js';
+import { selectActionSection } from '../envs/batch.js';
 
 /** Per-sample diagnostics averaged over every minibatch of an iteration (shaders/train.wgsl DIAG). */
 const DIAG = ['losses/policy_loss', 'losses/value_loss', 'losses/entropy', 'charts/average_kld', 'losses/approx_kl', 'losses/clipfrac', 'losses/mean_ratio'] as const;
@@ -124,7 +125,7 @@ export class Trainer {
     const trainCode = [
       `const OBS_DIM: u32 = ${O}u;\nconst OUT_DIM: u32 = ${OUT}u;\nconst ACT_DIM: u32 = ${D}u;`,
       wgslFunctions('gae'), wgslFunctions('objectives'), wgslFunctions(continuous ? 'gaussian' : 'categorical'),
-      trainModuleBody(continuous),
+      selectActionSection(wgsl('train'), !continuous),
     ].join('\n');
     const constants = { ALGO: ALGO_CODE[c.algo], CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation };
     const trainKernel = (entry: string) => new Kernel(dev, `train ${entry}`, trainCode, entry, constants);
@@ -249,11 +250,4 @@ export class Trainer {
     const r = this.host.recentReturns;
     return r.length ? r.reduce((a, b) => a + b, 0) / r.length : null;
   }
-}
-
-/** shaders/train.wgsl with the section for the action space kept. */
-function trainModuleBody(continuous: boolean): string {
-  const src = wgsl('train');
-  const disc = src.indexOf('\n//! discrete\n'), cont = src.indexOf('\n//! continuous\n');
-  return src.slice(0, disc) + (continuous ? src.slice(cont) : src.slice(disc, cont));
 }

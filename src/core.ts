@@ -1,0 +1,22 @@
+// The platform-independent API shared by Node (src/index.ts) and the browser (src/browser.ts).
+export { WgrlDevice, GpuError, GpuTimer, deviceFromGpu, describeAdapter, adapterName, wgsl, wgslFunctions, DATA_USAGE, BufferUsage, type AdapterDescription } from './gpu/device.js';
+export { Kernel, BoundKernel, runDispatches, grid, packUniforms, type Dispatch, type UniformField } from './gpu/kernel.js';
+export { wgslSources } from './generated/shaders.js';
+export * from './kernels/matmul.js';
+export * from './kernels/softmax.js';
+export * from './kernels/distributions.js';
+export * from './kernels/objectives.js';
+export * from './kernels/reduce.js';
+export * from './kernels/gae.js';
+export * from './kernels/adam.js';
+export * from './kernels/rng.js';
+export * as reference from './reference/all.js';
+export { getEnv, ENV_IDS, validateEnvSpec, actionDim, policyOutputDim, ENV_PRELUDE, type EnvSpec, type ActionSpace } from './envs/spec.js';
+export { REFERENCE_ENVS, type RefEnv } from './envs/reference.js';
+export { mlpLayout, orthogonalInit, mlpForward, mlpBackward, type MlpLayout } from './nn/mlp.js';
+export { policyLayout, initPolicyParams, type PolicyLayout, type NetworkConfig } from './nn/policy.js';
+export { Rollout, trajLayout, rolloutModule, type RolloutOptions, type TrajLayout } from './train/rollout.js';
+export { Trainer, type IterationMetrics, type HostState } from './train/trainer.js';
+export { makeConfig, validateConfig, ConfigError, DISCRETE_DEFAULTS, CONTINUOUS_DEFAULTS, FIELDS, type TrainConfig } from './train/config.js';
+export { CpuRng } from './util/random.js';
+export { envStep, envReset, envStepWidth, selectActionSection } from './envs/batch.js';

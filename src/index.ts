@@ -1,0 +1,7 @@
+// wgrl's public API in Node: device acquisition (Dawn, SwiftShader fallback) plus everything
+// in the browser-safe core.
+export * from './core.js';
+export { createNodeDevice, SWIFTSHADER_ICD, type NodeGpuOptions } from './gpu/node.js';
+export { runTraining, type RunOptions, type RunSummary } from './train/run.js';
+export { saveCheckpoint, readCheckpoint, restoreCheckpoint, encodeSafetensors, decodeSafetensors, CheckpointError } from './train/checkpoint.js';
+export { evaluateCheckpoint, type EvalResult } from './train/evaluate.js';
