@@ -8,7 +8,7 @@ import { FIELDS, flagName, parseField, ConfigError, DISCRETE_DEFAULTS, type Trai
 import { runTraining, CHECKPOINT_FILE } from './train/run.js';
 import { evaluateCheckpoint } from './train/evaluate.js';
 import type { IterationMetrics, Trainer } from './train/trainer.js';
-import { CheckpointError } from './train/checkpoint.js';
+import { InputError } from './errors.js';
 
 const USAGE = `wgrl: reinforcement learning in WebGPU compute shaders
 
@@ -111,7 +111,7 @@ async function main(): Promise<number> {
     return cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 2;
   } catch (e) {
     const err = e as Error;
-    const known = err instanceof ConfigError || err instanceof GpuError || err instanceof CheckpointError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const known = err instanceof InputError || err instanceof GpuError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`\nwgrl: error: ${err.message}\n`);
     if (!known && process.env.WGRL_DEBUG) process.stderr.write(`${err.stack}\n`);
     return known ? 2 : 1;

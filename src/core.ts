@@ -19,4 +19,5 @@ export { Rollout, trajLayout, rolloutModule, type RolloutOptions, type TrajLayou
 export { Trainer, type IterationMetrics, type HostState } from './train/trainer.js';
 export { makeConfig, validateConfig, ConfigError, DISCRETE_DEFAULTS, CONTINUOUS_DEFAULTS, FIELDS, type TrainConfig } from './train/config.js';
 export { CpuRng } from './util/random.js';
+export { InputError } from './errors.js';
 export { envStep, envReset, envStepWidth, selectActionSection } from './envs/batch.js';

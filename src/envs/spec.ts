@@ -1,5 +1,6 @@
 // What the runtime needs to know about a GPU environment: its WGSL module and shapes.
 import { wgsl } from '../gpu/device.js';
+import { InputError } from '../errors.js';
 
 export type ActionSpace =
   | { type: 'discrete'; n: number }
@@ -41,7 +42,7 @@ export function policyOutputDim(spec: EnvSpec): number {
 }
 
 export function validateEnvSpec(spec: EnvSpec): void {
-  const bad = (m: string) => { throw new Error(`environment '${spec.id}': ${m}`); };
+  const bad = (m: string) => { throw new InputError(`environment '${spec.id}': ${m}`); };
   for (const k of ['stateDim', 'obsDim', 'maxEpisodeSteps'] as const) {
     if (!Number.isInteger(spec[k]) || spec[k] < 1) bad(`${k} must be a positive integer, got ${spec[k]}`);
   }
@@ -67,6 +68,6 @@ export const ENV_IDS = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'Pendulum
 /** A built-in environment by Gymnasium id. */
 export function getEnv(id: string): EnvSpec {
   const e = builtin().find((x) => x.id === id);
-  if (!e) throw new Error(`unknown environment '${id}'; built-in: ${ENV_IDS.join(', ')} (or pass your own EnvSpec)`);
+  if (!e) throw new InputError(`unknown environment '${id}'; built-in: ${ENV_IDS.join(', ')} (or pass your own EnvSpec)`);
   return e;
 }

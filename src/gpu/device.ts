@@ -35,7 +35,7 @@ export class WgrlDevice {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly pending: PendingCheck[] = [];
   private readonly lostPromise: Promise<never>;
-  /** Counts buffers this wrapper created; a training loop that allocates shows up here. */
+  /** Counts buffers this wrapper created (readback staging too); a training loop that allocates shows up here. */
   buffersCreated = 0;
   bytesAllocated = 0;
   /** Holds whatever must stay referenced for the device's life (Dawn's GPU object in Node). */
@@ -190,7 +190,11 @@ export class WgrlDevice {
     // Staging buffers are pooled by size, so a loop that reads back every iteration allocates once.
     const pool = this.staging.get(size) ?? [];
     this.staging.set(size, pool);
-    const staging = pool.pop() ?? this.device.createBuffer({ label: `readback ${size}B`, size, usage: MAP_READ | COPY_DST });
+    let staging = pool.pop();
+    if (!staging) {
+      staging = this.device.createBuffer({ label: `readback ${size}B`, size, usage: MAP_READ | COPY_DST });
+      this.buffersCreated++;
+    }
     const enc = this.device.createCommandEncoder({ label: `readback ${src.label}` });
     enc.copyBufferToBuffer(src, offsetBytes, staging, 0, Math.ceil(bytes / 4) * 4);
     this.device.queue.submit([enc.finish()]);

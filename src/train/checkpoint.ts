@@ -8,6 +8,7 @@ import type { HostState, Trainer } from './trainer.js';
 import type { TrainConfig } from './config.js';
 import type { MlpLayout } from '../nn/mlp.js';
 import type { PolicyLayout } from '../nn/policy.js';
+import { InputError } from '../errors.js';
 
 export const CHECKPOINT_FORMAT = 'wgrl-checkpoint-v1';
 
@@ -48,7 +49,7 @@ function need(t: Map<string, Float32Array>, name: string, size: number): Float32
   return x;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends InputError {
   constructor(message: string) { super(message); this.name = 'CheckpointError'; }
 }
 

@@ -2,6 +2,7 @@
 // ppo_continuous_action.py for continuous actions). CLI flags are generated from FIELDS.
 import { ALGOS, type Algo } from '../kernels/objectives.js';
 import type { Activation } from '../kernels/matmul.js';
+import { InputError } from '../errors.js';
 
 export interface TrainConfig {
   /** Gymnasium id of a built-in environment (CartPole-v1, Acrobot-v1, MountainCar-v0, Pendulum-v1, MountainCarContinuous-v0). */
@@ -101,13 +102,13 @@ export function makeConfig(overrides: Partial<TrainConfig>, continuous: boolean)
   return c;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   constructor(message: string) { super(message); this.name = 'ConfigError'; }
 }
 
 export function validateConfig(c: TrainConfig): void {
   const bad = (field: keyof TrainConfig, why: string) => {
-    throw new ConfigError(`invalid ${flagName(field)} = ${JSON.stringify(c[field])}: ${why}`);
+    throw new ConfigError(`invalid --${flagName(field)} = ${JSON.stringify(c[field])}: ${why}`);
   };
   for (const [k, kind] of Object.entries(FIELDS) as [keyof TrainConfig, Kind][]) {
     const v = c[k];

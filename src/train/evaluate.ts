@@ -3,6 +3,7 @@ import type { WgrlDevice } from '../gpu/device.js';
 import { getEnv, type EnvSpec } from '../envs/spec.js';
 import { policyLayout } from '../nn/policy.js';
 import { Rollout } from './rollout.js';
+import { InputError } from '../errors.js';
 import { readCheckpoint, checkpointParams } from './checkpoint.js';
 
 export interface EvalResult { episodes: number; returns: number[]; lengths: number[]; mean: number; std: number; deterministic: boolean }
@@ -15,7 +16,7 @@ export async function evaluateCheckpoint(dev: WgrlDevice, path: string, opts: { 
   const { meta, tensors } = readCheckpoint(path);
   const env = opts.env ?? getEnv(meta.config.env);
   const episodes = opts.episodes ?? 10;
-  if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`--episodes must be a positive integer, got ${episodes}`);
+  if (!Number.isInteger(episodes) || episodes < 1) throw new InputError(`--episodes must be a positive integer, got ${episodes}`);
   const c = meta.config;
   const layout = policyLayout(env, { actorHidden: c.actorHidden, criticHidden: c.criticHidden, activation: c.activation });
   const params = checkpointParams(layout, tensors);

@@ -7,6 +7,7 @@ import { Trainer, type IterationMetrics } from './trainer.js';
 import type { TrainConfig } from './config.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint.js';
 import type { EnvSpec } from '../envs/spec.js';
+import { InputError } from '../errors.js';
 
 export interface RunOptions {
   /** Folder of this run; must not exist unless resuming. */
@@ -61,7 +62,7 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
       if (thr !== undefined) for (const l of kept) { const m = JSON.parse(l); if (stepsToThreshold === null && m['charts/mean_return_100'] >= thr) stepsToThreshold = m.global_step; }
     }
   } else {
-    if (existsSync(dir)) throw new Error(`run directory ${dir} already exists; pass --resume to continue it, or choose another --run-dir (nothing was overwritten)`);
+    if (existsSync(dir)) throw new InputError(`run directory ${dir} already exists; pass --resume to continue it, or choose another --run-dir (nothing was overwritten)`);
     trainer = new Trainer(dev, overrides, opts.env); // validates the config before anything is written
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...trainer.config, adapter: trainer.adapter }, null, 2) + '\n');
