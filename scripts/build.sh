@@ -7,3 +7,6 @@ npx tsc -p tsconfig.build.json
 chmod +x dist/cli.js
 npx esbuild src/browser.ts --bundle --format=esm --platform=browser --target=es2022 \
   --outfile=dist/browser/wgrl.js --log-level=warning
+# Benchmarks (bench/) bundled for Node; Dawn and TF.js stay external packages.
+npx esbuild bench/main.ts --bundle --platform=node --format=esm --target=node20 --outfile=dist/bench/main.js \
+  --external:webgpu --external:@tensorflow/* --log-level=warning

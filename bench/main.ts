@@ -1,0 +1,272 @@
+// npm run bench -- kernels | rollout | train [--quick]
+// Every figure is measured in this run, side by side on the same adapter: our kernels against
+// TF.js-webgpu and the JS references, the GPU rollout against a plain TS CPU rollout, training
+// wall time per algorithm. Prints a table and writes results/bench-<suite>.json. Medians of
+// repeated timings, because the machines are shared and noisy.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createNodeDevice } from '../src/gpu/node.js';
+import { adapterName, type WgrlDevice } from '../src/gpu/device.js';
+import { runDispatches, type Dispatch } from '../src/gpu/kernel.js';
+import { matmul, MATMUL_VARIANTS, matmulFlops, type MatmulVariant } from '../src/kernels/matmul.js';
+import { policyObjective } from '../src/kernels/objectives.js';
+import { gae } from '../src/kernels/gae.js';
+import { adam, adamPartialsSize } from '../src/kernels/adam.js';
+import { matmulRef } from '../src/reference/matmul.js';
+import { policyObjectiveRef } from '../src/reference/objectives.js';
+import { gaeRef } from '../src/reference/gae.js';
+import { adamRef } from '../src/reference/adam.js';
+import { getEnv } from '../src/envs/spec.js';
+import { REFERENCE_ENVS } from '../src/envs/reference.js';
+import { policyLayout, initPolicyParams, type PolicyLayout } from '../src/nn/policy.js';
+import { Rollout } from '../src/train/rollout.js';
+import { Trainer } from '../src/train/trainer.js';
+import { CpuRng } from '../src/util/random.js';
+
+/** One line per measurement on stderr, so a long suite shows where it is. */
+const progress = (what: string) => process.stderr.write(`bench: ${what}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Median milliseconds per call of `fn` (which must finish its own GPU work). */
+async function timeMs(fn: () => Promise<void>, repeats = 5, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const t: number[] = [];
+  for (let i = 0; i < repeats; i++) { const t0 = performance.now(); await fn(); t.push(performance.now() - t0); }
+  return median(t);
+}
+
+/** Median ms per dispatch: `reps` copies of the dispatch in one submit, then a queue sync. */
+async function gpuMs(dev: WgrlDevice, d: Dispatch, reps: number): Promise<number> {
+  return (await timeMs(async () => { runDispatches(dev, d.label, new Array(reps).fill(d)); await dev.sync(); })) / reps;
+}
+
+function table(rows: Record<string, string | number>[]): void {
+  const cols = Object.keys(rows[0]);
+  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  console.log(cols.map((c, i) => c.padEnd(w[i])).join('  '));
+  for (const r of rows) console.log(cols.map((c, i) => String(r[c]).padEnd(w[i])).join('  '));
+}
+const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+function randn(n: number, rng: CpuRng): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.normal());
+}
+
+// ---------------------------------------------------------------- kernels
+/** TF.js's Dawn GPU object: created once and kept referenced (a collected one crashes Dawn). */
+let tfjsGpu: GPU | null = null;
+
+async function tfjsMatmul(M: number, K: number, N: number, reps: number): Promise<number | null> {
+  try {
+    if (!tfjsGpu) {
+      const { create } = (await import('webgpu')) as unknown as { create: (f: string[]) => GPU };
+      // TF.js asks navigator.gpu for its adapter: the same Dawn and ICD as ours, so the same adapter.
+      tfjsGpu = create([]);
+      (globalThis as { navigator?: unknown }).navigator = { gpu: tfjsGpu, userAgent: 'node' };
+    }
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (tf.getBackend() !== 'webgpu') { await tf.setBackend('webgpu'); await tf.ready(); }
+    const a = tf.randomNormal([M, K]), b = tf.randomNormal([K, N]);
+    const ms = await timeMs(async () => {
+      let c: { dispose(): void; data(): Promise<unknown> } | null = null;
+      for (let i = 0; i < reps; i++) { c?.dispose(); c = tf.matMul(a, b); }
+      await c!.data();
+      c!.dispose();
+    }) / reps;
+    a.dispose(); b.dispose();
+    return ms;
+  } catch (e) {
+    console.error(`bench: TF.js-webgpu unavailable (${(e as Error).message}); its column is left empty`);
+    return null;
+  }
+}
+
+async function benchKernels(dev: WgrlDevice, quick: boolean) {
+  const rng = new CpuRng(1);
+  const shapes: [number, number, number][] = [[4096, 64, 64], [4096, 64, 4], [16384, 128, 128], [1024, 1024, 1024]];
+  const matmulRows: Record<string, string | number>[] = [];
+  const json: Record<string, unknown>[] = [];
+  for (const [M, K, N] of quick ? shapes.slice(0, 2) : shapes) {
+    const a = dev.upload('a', randn(M * K, rng)), b = dev.upload('b', randn(K * N, rng)), c = dev.buffer('c', M * N * 4);
+    const flops = matmulFlops({ M, N, K });
+    const reps = Math.max(1, Math.min(20, Math.round(2e8 / flops)));
+    const gflops: Record<string, number> = {};
+    for (const v of MATMUL_VARIANTS) {
+      progress(`matmul [${M}x${K}]·[${K}x${N}] ${v}`);
+      // The naive kernel on [1024³] takes ~20 s on SwiftShader: one repetition is enough.
+      const ms = await gpuMs(dev, matmul(dev, { M, N, K, variant: v as MatmulVariant }, { a, b, c }), v === 'naive' ? 1 : reps);
+      gflops[v] = flops / ms / 1e6;
+    }
+    progress(`matmul [${M}x${K}]·[${K}x${N}] tfjs-webgpu`);
+    const tfMs = await tfjsMatmul(M, K, N, reps);
+    const tfGflops = tfMs === null ? NaN : flops / tfMs / 1e6;
+    // f64 JS reference, timed on a slice of rows when the whole product would take too long.
+    const rows = Math.min(M, Math.max(1, Math.round(2e7 / (2 * K * N))));
+    const ah = randn(rows * K, rng), bh = randn(K * N, rng);
+    const refMs = await timeMs(async () => { matmulRef({ M: rows, N, K }, ah, bh); }, 3, 0) * (M / rows);
+    const jsGflops = flops / refMs / 1e6;
+    const best = Math.max(...Object.values(gflops));
+    matmulRows.push({
+      shape: `[${M}x${K}]·[${K}x${N}]`, ...Object.fromEntries(Object.entries(gflops).map(([k, v]) => [k, f(v)])),
+      'tfjs-webgpu': f(tfGflops), 'js-f64': f(jsGflops), 'best/tfjs': f(best / tfGflops, 1), 'best/js': f(best / jsGflops, 1),
+    });
+    json.push({ shape: [M, K, N], gflops, tfjs_gflops: tfGflops, js_gflops: jsGflops, best_over_tfjs: best / tfGflops });
+    a.destroy(); b.destroy(); c.destroy();
+  }
+  console.log('\nmatmul GFLOP/s (median of 5; higher is better)');
+  table(matmulRows);
+
+  // Objective, GAE and Adam: one dispatch each, against the JS reference doing the same work.
+  const B = 4096, T = 128, N = 64, P = 9_000;
+  const lp = randn(B, rng), lpo = Float32Array.from(lp, (x) => x + 0.1 * rng.normal()), adv = randn(B, rng), kl = Float32Array.from({ length: B }, () => 0.03 * rng.next());
+  const ob = {
+    logp: dev.upload('lp', lp), logpOld: dev.upload('lpo', lpo), adv: dev.upload('adv', adv), kl: dev.upload('kl', kl),
+    loss: dev.buffer('loss', B * 4), grads: dev.buffer('g', B * 8), diag: dev.buffer('d', B * 12),
+  };
+  const rew = randn(T * N, rng), val = randn((T + 1) * N, rng), fin = randn(T * N, rng);
+  const term = Uint32Array.from({ length: T * N }, () => (rng.next() < 0.02 ? 1 : 0)), trunc = new Uint32Array(T * N);
+  const gb = {
+    rewards: dev.upload('r', rew), values: dev.upload('v', val), terminated: dev.upload('te', term), truncated: dev.upload('tr', trunc),
+    finalValues: dev.upload('fv', fin), advantages: dev.buffer('a', T * N * 4), returns: dev.buffer('R', T * N * 4),
+  };
+  const pz = randn(P, rng), gz = Float32Array.from(randn(P, rng), (x) => 0.01 * x);
+  const ab = {
+    params: dev.upload('p', pz), grads: dev.upload('g', gz), m: dev.upload('m', new Float32Array(P)), v: dev.upload('v', new Float32Array(P)),
+    state: dev.upload('s', new Float32Array(4)), lr: dev.upload('lr', new Float32Array([3e-4])), partials: dev.buffer('pp', adamPartialsSize(P) * 4),
+  };
+  const adamSteps = adam(dev, { P, maxGradNorm: 0.5 }, ab);
+  const adamAll: Dispatch = { label: 'adam', encode: (p) => adamSteps.forEach((d) => d.encode(p)) };
+  const kernelRows: Record<string, string | number>[] = [];
+  const objGpu = { spo: 0, ppo: 0 };
+  for (const algo of ['ppo', 'spo'] as const) {
+    objGpu[algo] = await gpuMs(dev, policyObjective(dev, { B, algo }, ob), 20);
+    const js = await timeMs(async () => { for (let i = 0; i < B; i++) policyObjectiveRef(algo, lp[i], lpo[i], adv[i], kl[i]); });
+    kernelRows.push({ kernel: `objective ${algo} (B=${B})`, 'gpu ms': f(objGpu[algo], 3), 'js ms': f(js, 3), 'js/gpu': f(js / objGpu[algo], 1) });
+  }
+  const gaeGpu = await gpuMs(dev, gae(dev, { T, N, gamma: 0.99, lambda: 0.95 }, gb), 20);
+  const gaeJs = await timeMs(async () => { gaeRef(T, N, 0.99, 0.95, rew, val, term, trunc, fin, false); });
+  kernelRows.push({ kernel: `gae (T=${T}, N=${N})`, 'gpu ms': f(gaeGpu, 3), 'js ms': f(gaeJs, 3), 'js/gpu': f(gaeJs / gaeGpu, 1) });
+  const adamGpu = await gpuMs(dev, adamAll, 20);
+  const adamJs = await timeMs(async () => { adamRef(Float64Array.from(pz), gz, new Float64Array(P), new Float64Array(P), 0, 3e-4, 0.9, 0.999, 1e-5, 0.5); });
+  kernelRows.push({ kernel: `adam + clip (P=${P}, 3 dispatches)`, 'gpu ms': f(adamGpu, 3), 'js ms': f(adamJs, 3), 'js/gpu': f(adamJs / adamGpu, 1) });
+  console.log('\nper-kernel time (median ms per call; the GPU time is amortised over 20 dispatches in one submit)');
+  table(kernelRows);
+  return { matmul: json, kernels: kernelRows };
+}
+
+// ---------------------------------------------------------------- rollout
+/** The same rollout in plain TS on the CPU: f32 MLP forward, sampling, f64 reference env step. */
+function cpuRollout(layout: PolicyLayout, params: Float32Array, N: number, T: number, envId: string): void {
+  const ref = REFERENCE_ENVS[envId], rng = new CpuRng(7);
+  const states = Array.from({ length: N }, () => ref.reset([rng.next(), rng.next(), rng.next(), rng.next()]));
+  const forward = (dims: number[], w: number[], b: number[], x: Float32Array): Float32Array => {
+    let h = x;
+    for (let l = 0; l + 1 < dims.length; l++) {
+      const o = new Float32Array(dims[l + 1]);
+      for (let j = 0; j < dims[l + 1]; j++) o[j] = params[b[l] + j];
+      for (let i = 0; i < dims[l]; i++) { const xi = h[i], row = w[l] + i * dims[l + 1]; for (let j = 0; j < dims[l + 1]; j++) o[j] += xi * params[row + j]; }
+      if (l + 2 < dims.length) for (let j = 0; j < o.length; j++) o[j] = Math.tanh(o[j]);
+      h = o;
+    }
+    return h;
+  };
+  for (let t = 0; t < T; t++) {
+    for (let n = 0; n < N; n++) {
+      const obs = Float32Array.from(ref.observe(states[n]));
+      forward(layout.critic.dims, layout.critic.w, layout.critic.b, obs);
+      const z = forward(layout.actor.dims, layout.actor.w, layout.actor.b, obs);
+      const m = Math.max(...z), p = Array.from(z, (x) => Math.exp(x - m)), s = p.reduce((a, b) => a + b, 0);
+      let u = rng.next() * s, a = 0;
+      while (a < p.length - 1 && u >= p[a]) { u -= p[a]; a++; }
+      const r = ref.step(states[n], a);
+      states[n] = r.terminated ? ref.reset([rng.next(), rng.next(), rng.next(), rng.next()]) : r.state;
+    }
+  }
+}
+
+async function benchRollout(dev: WgrlDevice, quick: boolean) {
+  const env = getEnv('CartPole-v1');
+  const rows: Record<string, string | number>[] = [];
+  const json: Record<string, unknown>[] = [];
+  const Ns = quick ? [1, 64, 4096] : [1, 64, 1024, 4096, 65_536];
+  for (const [label, hidden] of [['64-64 actor and critic', [64, 64]], ['random actions (no hidden layer)', [] as number[]]] as const) {
+    const layout = policyLayout(env, { actorHidden: [...hidden], criticHidden: [...hidden], activation: 'tanh' });
+    const host = initPolicyParams(layout, 1);
+    if (hidden.length === 0) host.fill(0); // zero logits: uniform random actions
+    const params = dev.upload('params', host);
+    for (const N of Ns) {
+      const T = Math.max(8, Math.min(512, Math.round((quick ? 2 ** 16 : 2 ** 18) / N)));
+      const ro = new Rollout(dev, env, layout, params, { N, T, seed: 1, bootstrapTruncation: false, obsNorm: false, rewardNorm: false, gamma: 0.99, activation: 'tanh' });
+      dev.submit('reset', (p) => ro.resetKernel.encode(p));
+      const ms = await timeMs(async () => {
+        dev.submitEncoder('rollout', (enc) => { ro.clearEpisodeLog(enc); const p = enc.beginComputePass(); ro.encode(p); p.end(); });
+        await dev.sync();
+      }, 3);
+      const gpuSps = (N * T) / (ms / 1000);
+      // The CPU rollout on a slice of the same work (it scales linearly in N·T).
+      const cpuSteps = Math.min(N * T, 20_000);
+      const cpuMs = await timeMs(async () => cpuRollout(layout, host, Math.min(N, cpuSteps), Math.max(1, Math.floor(cpuSteps / Math.min(N, cpuSteps))), env.id), 3, 0);
+      const cpuSps = cpuSteps / (cpuMs / 1000);
+      rows.push({ policy: label, N, T, 'gpu steps/s': Math.round(gpuSps), 'cpu (TS) steps/s': Math.round(cpuSps), 'gpu/cpu': f(gpuSps / cpuSps, 1) });
+      json.push({ policy: label, N, T, gpu_steps_per_s: gpuSps, cpu_steps_per_s: cpuSps });
+      for (const b of [ro.trajBuffer, ro.envState, ro.envBook, ro.episodes, ro.normStats, ro.normAcc]) b.destroy();
+    }
+    params.destroy();
+  }
+  console.log('\nCartPole-v1 rollout throughput (environment steps per second, median of 3)');
+  table(rows);
+  return json;
+}
+
+// ---------------------------------------------------------------- training
+async function benchTrain(dev: WgrlDevice, quick: boolean) {
+  const presets: Record<string, Record<string, unknown>> = {
+    cleanrl: {},
+    // More environments per iteration and fewer epochs: fewer, larger minibatch steps per env step.
+    fast: { numEnvs: 16, numSteps: 64, numMinibatches: 4, updateEpochs: 2, learningRate: 1e-3 },
+  };
+  const rows: Record<string, string | number>[] = [];
+  const json: Record<string, unknown>[] = [];
+  for (const [preset, overrides] of Object.entries(presets)) {
+    for (const algo of ['ppo', 'spo'] as const) {
+      if (quick && preset === 'fast') continue;
+      const trainer = new Trainer(dev, { env: 'CartPole-v1', algo, seed: 1, totalTimesteps: quick ? 50_000 : 500_000, ...overrides });
+      const t0 = performance.now();
+      let toSolve: number | null = null, stepsToSolve: number | null = null;
+      while (!trainer.done) {
+        const m = await trainer.iterate();
+        if (toSolve === null && trainer.host.recentReturns.length >= 100 && (m['charts/mean_return_100'] ?? 0) >= 475) {
+          toSolve = (performance.now() - t0) / 1000; stepsToSolve = m.global_step;
+        }
+      }
+      const wall = (performance.now() - t0) / 1000;
+      rows.push({ preset, algo, steps: trainer.host.globalStep, 'wall s': f(wall, 1), SPS: Math.round(trainer.host.globalStep / wall),
+        'final return(100)': f(trainer.meanReturn100 ?? NaN, 1), 's to 475': toSolve === null ? 'not reached' : f(toSolve, 1), 'steps to 475': stepsToSolve ?? '-' });
+      json.push({ preset, algo, config: trainer.config, steps: trainer.host.globalStep, wall_s: wall, sps: trainer.host.globalStep / wall,
+        final_mean_return_100: trainer.meanReturn100, seconds_to_475: toSolve, steps_to_475: stepsToSolve });
+    }
+  }
+  console.log('\nCartPole-v1 training, seed 1 (wall time includes everything: rollout, update, readback)');
+  table(rows);
+  return json;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const suites = args.filter((a) => !a.startsWith('--'));
+  const which = suites.length ? suites : ['kernels', 'rollout'];
+  for (const s of which) if (!['kernels', 'rollout', 'train'].includes(s)) { console.error(`bench: unknown suite '${s}' (kernels, rollout, train)`); process.exit(2); }
+  const dev = await createNodeDevice();
+  mkdirSync('results', { recursive: true });
+  for (const s of which) {
+    const t0 = performance.now();
+    const result = s === 'kernels' ? await benchKernels(dev, quick) : s === 'rollout' ? await benchRollout(dev, quick) : await benchTrain(dev, quick);
+    const out = { suite: s, adapter: adapterName(dev.adapter), date: new Date().toISOString(), quick, seconds: (performance.now() - t0) / 1000, result };
+    writeFileSync(`results/bench-${s}.json`, JSON.stringify(out, null, 2) + '\n');
+    console.log(`bench: wrote results/bench-${s}.json`);
+  }
+  process.exit(0);
+}
+
+main().catch((e) => { console.error(`bench: ${(e as Error).message}`); process.exit(1); });
