@@ -36,6 +36,7 @@ struct EpisodeLog { count: atomic<u32>, _pad0: u32, _pad1: u32, _pad2: u32, entr
 @group(0) @binding(6) var<storage, read_write> norm_stats: array<f32>; // [NORM_STATS]: obs mean [OBS_DIM], obs var [OBS_DIM],
                                                                         // return mean, return var, obs count, return count
 @group(0) @binding(7) var<storage, read_write> norm_acc: array<f32>;   // [N, NORM_ACC]: this rollout's centred sums per env
+@group(0) @binding(8) var<storage, read_write> act_out: array<f32>;    // [N, ACT_DIM] actions for a JS environment (policy_act)
 
 // Running statistics of observations and discounted returns (CleanRL's NormalizeObservation and
 // NormalizeReward), frozen during a rollout and merged after it by update_norm_stats.
@@ -117,7 +118,7 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
     load_obs(s, 0u, false, false);
     let out = mlp_forward(0u);
     for (var k = 0u; k < OUT_DIM; k++) { head[k] = h[out + k]; traj[rp.offDist + i * OUT_DIM + k] = h[out + k]; }
-    let res = act_and_step(s, i, n, counter);
+    let res = env_step(s, sample_action(i, n, counter));
     ep_step += 1.0;
     ep_return += res.reward;
     let terminated = res.terminated;
@@ -188,6 +189,31 @@ fn update_norm_stats(@builtin(global_invocation_id) gid: vec3u) {
   norm_stats[cnt] = total;
 }
 
+// One policy step for environments stepped outside the GPU (JS environments). The host wrote the
+// raw observations of row t into traj; t arrives in `maxEpisodeSteps` (unused otherwise on this
+// path: the JS environment does its own time limits). Row t = T only gets values (bootstrap).
+// Actions go to act_out for the host; the continuous ones stored there are unclipped.
+@compute @workgroup_size(64)
+fn policy_act(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let n = gid.x + gid.y * nwg.x * 64u;
+  if (n >= rp.N) { return; }
+  let t = rp.maxEpisodeSteps;  // the row this call fills
+  let i = t * rp.N + n;
+  for (var k = 0u; k < OBS_DIM; k++) {
+    var x = traj[rp.offObs + i * OBS_DIM + k];
+    if (rp.obsNorm != 0u) { x = clamp((x - norm_stats[k]) / sqrt(norm_stats[OBS_DIM + k] + 1e-8), -10.0, 10.0); }
+    traj[rp.offObs + i * OBS_DIM + k] = x;
+    h[k] = x;
+  }
+  traj[rp.offValues + i] = critic_value();
+  if (t == rp.T) { return; }
+  for (var k = 0u; k < OBS_DIM; k++) { h[k] = traj[rp.offObs + i * OBS_DIM + k]; }
+  let out = mlp_forward(0u);
+  for (var k = 0u; k < OUT_DIM; k++) { head[k] = h[out + k]; traj[rp.offDist + i * OUT_DIM + k] = h[out + k]; }
+  _ = sample_action(i, n, rp.counterBase + t);
+  for (var k = 0u; k < ACT_DIM; k++) { act_out[n * ACT_DIM + k] = traj[rp.offActions + i * ACT_DIM + k]; }
+}
+
 // Resets every environment (run once at the start of training; `counterBase` keys the draw).
 @compute @workgroup_size(64)
 fn reset_all(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -201,11 +227,11 @@ fn reset_all(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 }
 
 //! discrete
-// Samples a ∼ Categorical(softmax(head)), stores it and its log-prob, steps the env.
+// Samples a ∼ Categorical(softmax(head)) (argmax when deterministic), stores it and its log-prob.
 fn logit_at(r: u32, i: u32) -> f32 { return head[i]; }
 fn old_logit_at(r: u32, i: u32) -> f32 { return head[i]; }
 
-fn act_and_step(s: EnvState, i: u32, n: u32, counter: u32) -> StepResult {
+fn sample_action(i: u32, n: u32, counter: u32) -> u32 {
   let lse = cat_lse(0u, OUT_DIM);
   var a = cat_sample(0u, OUT_DIM, lse, u01(rand4(rp.seed, n, counter, 0u).x));
   if (rp.deterministic != 0u) {
@@ -214,12 +240,12 @@ fn act_and_step(s: EnvState, i: u32, n: u32, counter: u32) -> StepResult {
   }
   traj[rp.offActions + i] = f32(a);
   traj[rp.offLogp + i] = head[a] - lse;
-  return env_step(s, a);
+  return a;
 }
 
 //! continuous
-// Samples a = μ + σ·n, stores the unclipped action and its log-density, and steps the env
-// with the action clipped to the action space (CleanRL's ClipAction wrapper).
+// Samples a = μ + σ·n (μ when deterministic), stores the unclipped action and its log-density,
+// and returns the action clipped to the action space for the env (CleanRL's ClipAction wrapper).
 var<private> act_vec: array<f32, ACT_DIM>;
 fn mean_at(r: u32, j: u32) -> f32 { return head[j]; }
 fn old_mean_at(r: u32, j: u32) -> f32 { return head[j]; }
@@ -227,7 +253,7 @@ fn logstd_at(j: u32) -> f32 { return params[LOGSTD_OFF + j]; }
 fn old_logstd_at(j: u32) -> f32 { return params[LOGSTD_OFF + j]; }
 fn action_at(r: u32, j: u32) -> f32 { return act_vec[j]; }
 
-fn act_and_step(s: EnvState, i: u32, n: u32, counter: u32) -> StepResult {
+fn sample_action(i: u32, n: u32, counter: u32) -> array<f32, ACT_DIM> {
   var clipped: array<f32, ACT_DIM>;
   for (var j = 0u; j < ACT_DIM; j += 4u) {
     let x = rand4(rp.seed, n, counter, 65536u * (j / 4u));
@@ -242,5 +268,5 @@ fn act_and_step(s: EnvState, i: u32, n: u32, counter: u32) -> StepResult {
     }
   }
   traj[rp.offLogp + i] = gauss_logp(0u, ACT_DIM);
-  return env_step(s, clipped);
+  return clipped;
 }

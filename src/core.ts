@@ -21,3 +21,4 @@ export { makeConfig, validateConfig, ConfigError, DISCRETE_DEFAULTS, CONTINUOUS_
 export { CpuRng } from './util/random.js';
 export { InputError } from './errors.js';
 export { envStep, envReset, envStepWidth, selectActionSection } from './envs/batch.js';
+export { isJsEnvSpec, hostSteppedEnvSpec, type JsEnv, type JsEnvSpec, type JsStepResult } from './envs/js_env.js';

@@ -97,6 +97,9 @@ export class Rollout {
   readonly normUpdateKernel: BoundKernel;
   readonly logCapacity: number;
   readonly rolloutKernel: BoundKernel;
+  /** The composed WGSL module and the uniform fields (for the JS-environment policy step). */
+  readonly code: string;
+  readonly uniformFields: UniformField[];
   readonly resetKernel: BoundKernel;
   private readonly uniforms: UniformField[];
 
@@ -121,10 +124,12 @@ export class Rollout {
     // gym's RunningMeanStd starts at mean 0, var 1, count 1e-4.
     dev.write(this.normStats, Float32Array.from([...new Array(O).fill(0), ...new Array(O).fill(1), 0, 1, 1e-4, 1e-4]));
     const code = rolloutModule(env, layout, opts.activation);
+    this.code = code;
     const t = this.traj;
     this.uniforms = [N, T, opts.seed >>> 0, 0, env.maxEpisodeSteps, this.logCapacity, opts.obsNorm ? 1 : 0, opts.bootstrapTruncation ? 1 : 0,
       t.obs, t.actions, t.logp, t.dist, t.values, t.rewards, t.terminated, t.truncated, t.finalValues, t.finalObs,
       opts.rewardNorm ? 1 : 0, { f: opts.gamma }, opts.deterministic ? 1 : 0, 0, 0, 0];
+    this.uniformFields = this.uniforms;
     const bindings = { 1: params, 2: this.envState, 3: this.envBook, 4: this.trajBuffer, 5: this.episodes, 6: this.normStats, 7: this.normAcc };
     const g = grid(N, 64, maxGroups);
     this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout').bind(bindings, this.uniforms, g, `rollout ${env.id}`);

@@ -15,6 +15,9 @@ import { CpuRng } from '../util/random.js';
 import { makeConfig, type TrainConfig } from './config.js';
 import { Rollout } from './rollout.js';
 import { selectActionSection } from '../envs/batch.js';
+import { hostSteppedEnvSpec, isJsEnvSpec, type JsEnvSpec } from '../envs/js_env.js';
+import { JsRollout } from './js_rollout.js';
+import { InputError } from '../errors.js';
 
 /** Per-sample diagnostics averaged over every minibatch of an iteration (shaders/train.wgsl DIAG). */
 const DIAG = ['losses/policy_loss', 'losses/value_loss', 'losses/entropy', 'charts/average_kld', 'losses/approx_kl', 'losses/clipfrac', 'losses/mean_ratio'] as const;
@@ -78,11 +81,18 @@ export class Trainer {
   private readonly passes: BoundKernel[];
   private readonly permRng: CpuRng;
 
-  constructor(readonly dev: WgrlDevice, overrides: Partial<TrainConfig> = {}, envSpec?: EnvSpec) {
-    this.env = envSpec ?? getEnv(overrides.env ?? 'CartPole-v1');
+  /** Set when the environments are JS objects stepped on the host. */
+  readonly jsRollout: JsRollout | null;
+
+  constructor(readonly dev: WgrlDevice, overrides: Partial<TrainConfig> = {}, envSpec?: EnvSpec | JsEnvSpec) {
+    const jsSpec = envSpec && isJsEnvSpec(envSpec) ? envSpec : null;
+    this.env = jsSpec ? hostSteppedEnvSpec(jsSpec) : (envSpec as EnvSpec | undefined) ?? getEnv(overrides.env ?? 'CartPole-v1');
     const continuous = this.env.action.type === 'continuous';
     this.config = makeConfig({ ...overrides, env: this.env.id }, continuous);
     const c = this.config;
+    if (jsSpec && (c.normObs || c.normReward || c.bootstrapTruncation)) {
+      throw new InputError(`JS environment '${jsSpec.id}': --norm-obs, --norm-reward and --bootstrap-truncation are not supported on the host-stepped path yet; set them to false`);
+    }
     const N = c.numEnvs, T = c.numSteps;
     this.batchSize = N * T;
     this.minibatchSize = this.batchSize / c.numMinibatches;
@@ -117,6 +127,7 @@ export class Trainer {
       gamma: c.gamma, activation: c.activation,
     });
     const tl = this.rollout.traj;
+    this.jsRollout = jsSpec ? new JsRollout(dev, jsSpec, this.rollout, this.rollout.code, this.rollout.uniformFields, c.seed) : null;
     this.reportEpisodesOffset = (METRICS_LEN + 4) * 4;
     this.report = dev.buffer('report', this.reportEpisodesOffset + 16 + this.rollout.logCapacity * 16,
       BufferUsage.COPY_DST | BufferUsage.COPY_SRC | BufferUsage.STORAGE);
@@ -192,13 +203,14 @@ export class Trainer {
     h.permRngState = this.permRng.state;
     this.dev.write(this.perm, this.permHost);
     this.rollout.setCounterBase(h.iteration * c.numSteps);
+    const hostEpisodes = this.jsRollout ? await this.jsRollout.collect(h.iteration * c.numSteps) : null;
 
     const ro = this.rollout, D = actionDim(this.env);
     this.dev.submitEncoder(`iteration ${h.iteration}`, (enc) => {
       ro.clearEpisodeLog(enc);
       if (this.layout.continuous) enc.copyBufferToBuffer(this.params, this.layout.logstd * 4, this.scalars, 32, D * 4);
       const pass = enc.beginComputePass({ label: `iteration ${h.iteration}` });
-      ro.encode(pass);
+      if (!this.jsRollout) ro.encode(pass);
       for (const d of this.passes) d.encode(pass);
       pass.end();
       enc.copyBufferToBuffer(this.metrics, 0, this.report, 0, METRICS_LEN * 4);
@@ -210,7 +222,7 @@ export class Trainer {
 
     const m = new Float32Array(raw, 0, METRICS_LEN);
     const adamState = new Float32Array(raw, METRICS_LEN * 4, 4);
-    const eps = Rollout.decodeEpisodes(raw, this.reportEpisodesOffset, ro.logCapacity);
+    const eps = hostEpisodes ?? Rollout.decodeEpisodes(raw, this.reportEpisodesOffset, ro.logCapacity);
     h.recentReturns = [...h.recentReturns, ...eps.returns].slice(-100);
     h.episodesSeen += eps.count;
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
