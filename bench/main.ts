@@ -16,7 +16,7 @@ import { policyObjectiveRef } from '../src/reference/objectives.js';
 import { gaeRef } from '../src/reference/gae.js';
 import { adamRef } from '../src/reference/adam.js';
 import { getEnv } from '../src/envs/spec.js';
-import { REFERENCE_ENVS } from '../src/envs/reference.js';
+import { REFERENCE_ENVS, referenceJsEnvSpec } from '../src/envs/reference.js';
 import { policyLayout, initPolicyParams, type PolicyLayout } from '../src/nn/policy.js';
 import { Rollout } from '../src/train/rollout.js';
 import { Trainer } from '../src/train/trainer.js';
@@ -196,6 +196,7 @@ async function benchRollout(dev: WgrlDevice, quick: boolean) {
     const params = dev.upload('params', host);
     for (const N of Ns) {
       const T = Math.max(8, Math.min(512, Math.round((quick ? 2 ** 16 : 2 ** 18) / N)));
+      progress(`rollout ${label} N=${N}`);
       const ro = new Rollout(dev, env, layout, params, { N, T, seed: 1, bootstrapTruncation: false, obsNorm: false, rewardNorm: false, gamma: 0.99, activation: 'tanh' });
       dev.submit('reset', (p) => ro.resetKernel.encode(p));
       const ms = await timeMs(async () => {
@@ -212,6 +213,17 @@ async function benchRollout(dev: WgrlDevice, quick: boolean) {
       for (const b of [ro.trajBuffer, ro.envState, ro.envBook, ro.episodes, ro.normStats, ro.normAcc]) b.destroy();
     }
     params.destroy();
+  }
+  // The same CartPole as a JS environment: policy on the GPU, one upload and one readback per step.
+  const jsSpec = referenceJsEnvSpec('CartPole-v1', 4, { type: 'discrete', n: 2 }, 500);
+  for (const N of quick ? [64] : [1, 64, 1024]) {
+    const T = Math.max(4, Math.min(128, Math.round(2 ** 13 / N)));
+    progress(`rollout JS environment N=${N}`);
+    const trainer = new Trainer(dev, { numEnvs: N, numSteps: T, numMinibatches: 1, totalTimesteps: N * T }, jsSpec);
+    const ms = await timeMs(async () => { await trainer.jsRollout!.collect(0); }, 3);
+    const sps = (N * T) / (ms / 1000);
+    rows.push({ policy: '64-64, JS environment (host-stepped)', N, T, 'gpu steps/s': Math.round(sps), 'cpu (TS) steps/s': '-', 'gpu/cpu': '-' });
+    json.push({ policy: 'js-env', N, T, steps_per_s: sps, ms_per_step: ms / T });
   }
   console.log('\nCartPole-v1 rollout throughput (environment steps per second, median of 3)');
   table(rows);
@@ -230,6 +242,7 @@ async function benchTrain(dev: WgrlDevice, quick: boolean) {
   for (const [preset, overrides] of Object.entries(presets)) {
     for (const algo of ['ppo', 'spo'] as const) {
       if (quick && preset === 'fast') continue;
+      progress(`train ${preset} ${algo}`);
       const trainer = new Trainer(dev, { env: 'CartPole-v1', algo, seed: 1, totalTimesteps: quick ? 50_000 : 500_000, ...overrides });
       const t0 = performance.now();
       let toSolve: number | null = null, stepsToSolve: number | null = null;

@@ -23,7 +23,7 @@ fi
 stamp=node_modules/.wgrl-lock-hash
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "wgrl setup: installing npm packages (npm ci; puppeteer's own browser download skipped, /usr/bin/chromium is used)"
+  echo "wgrl setup: installing npm packages (npm ci)"
   PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi

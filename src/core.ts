@@ -22,3 +22,4 @@ export { CpuRng } from './util/random.js';
 export { InputError } from './errors.js';
 export { envStep, envReset, envStepWidth, selectActionSection } from './envs/batch.js';
 export { isJsEnvSpec, hostSteppedEnvSpec, type JsEnv, type JsEnvSpec, type JsStepResult } from './envs/js_env.js';
+export { referenceJsEnvSpec } from './envs/reference.js';

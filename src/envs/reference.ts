@@ -1,4 +1,7 @@
 // f64 references of Gymnasium's classic-control dynamics, for parity tests of shaders/envs/.
+import type { ActionSpace } from './spec.js';
+import type { JsEnv, JsEnvSpec } from './js_env.js';
+import { CpuRng } from '../util/random.js';
 export interface RefStep { state: number[]; reward: number; terminated: boolean; obs: number[] }
 export interface RefEnv {
   step(s: number[], a: number | number[]): RefStep;
@@ -100,3 +103,29 @@ export const REFERENCE_ENVS: Record<string, RefEnv> = {
   'CartPole-v1': cartpole, 'Acrobot-v1': acrobot, 'MountainCar-v0': mountainCar,
   'Pendulum-v1': pendulum, 'MountainCarContinuous-v0': mountainCarContinuous,
 };
+
+/**
+ * A built-in environment as a JS environment (f64 reference dynamics on the CPU, with the
+ * time limit `maxEpisodeSteps`): for comparing the host-stepped path with the GPU one.
+ */
+export function referenceJsEnvSpec(id: string, obsDim: number, action: ActionSpace, maxEpisodeSteps: number): JsEnvSpec {
+  const ref = REFERENCE_ENVS[id];
+  if (!ref) throw new Error(`no reference dynamics for '${id}'`);
+  return {
+    id: `Js${id}`, obsDim, action,
+    make(index: number): JsEnv {
+      let rng = new CpuRng(index), s: number[] = [], t = 0;
+      return {
+        reset(seed?: number) {
+          if (seed !== undefined) rng = new CpuRng(seed);
+          s = ref.reset([rng.next(), rng.next(), rng.next(), rng.next()]); t = 0;
+          return ref.observe(s);
+        },
+        step(action) {
+          const r = ref.step(s, action); s = r.state; t++;
+          return { observation: r.obs, reward: r.reward, terminated: r.terminated, truncated: t >= maxEpisodeSteps };
+        },
+      };
+    },
+  };
+}
