@@ -37,38 +37,68 @@ struct EpisodeLog { count: atomic<u32>, _pad0: u32, _pad1: u32, _pad2: u32, entr
                                                                         // return mean, return var, obs count, return count
 @group(0) @binding(7) var<storage, read_write> norm_acc: array<f32>;   // [N, NORM_ACC]: this rollout's centred sums per env
 @group(0) @binding(8) var<storage, read_write> act_out: array<f32>;    // [N, ACT_DIM] actions for a JS environment (policy_act)
+@group(0) @binding(9) var<storage, read> params4: array<vec4f>;        // the params buffer again as vec4 (W and b offsets are 4-aligned)
 
 // Running statistics of observations and discounted returns (CleanRL's NormalizeObservation and
 // NormalizeReward), frozen during a rollout and merged after it by update_norm_stats.
 const NORM_STATS: u32 = 2u * OBS_DIM + 4u;
 const NORM_ACC: u32 = 2u * OBS_DIM + 2u;   // Σ(x-μ), Σ(x-μ)² per obs component, then for the return
 
-// Per-invocation activations: input at [0, HMAX), layers ping-pong between the two halves.
-var<private> h: array<f32, 2 * HMAX>;
+// Per-invocation activations as vec4s: input at [0, HMAX4), layers ping-pong between the halves.
+const HMAX4: u32 = (HMAX + 3u) / 4u;
+var<private> hv: array<vec4f, 2u * HMAX4>;
+fn hget(i: u32) -> f32 { return hv[i / 4u][i % 4u]; }
+fn hset(i: u32, x: f32) { hv[i / 4u][i % 4u] = x; }
 
-// Runs network `net` on h[0..dims[0]); returns the offset of its output in h.
+// Runs network `net` on activations [0, dims[0]); returns the scalar offset of its output.
+// Four outputs at a time accumulate in a register from vec4 weight rows (no private-memory
+// read-modify-write per multiply-add, which SwiftShader executes as gathers and scatters);
+// a layer whose width is not a multiple of 4 (the heads) goes one output at a time.
 fn mlp_forward(net: u32) -> u32 {
   var src = 0u;
-  var dst = HMAX;
+  var dst = 4u * HMAX4;
   let L = NET_LAYERS[net];
   for (var l = 0u; l < L; l++) {
     let din = NET_DIMS[net][l];
     let dout = NET_DIMS[net][l + 1u];
     let w = NET_W[net][l];
     let b = NET_B[net][l];
-    for (var o = 0u; o < dout; o++) { h[dst + o] = params[b + o]; }
-    for (var i = 0u; i < din; i++) {
-      let xi = h[src + i];
-      let row = w + i * dout;
-      for (var o = 0u; o < dout; o++) { h[dst + o] += xi * params[row + o]; }
+    let hidden = l + 1u < L;
+    if (dout % 4u == 0u && din % 4u == 0u) {
+      // 4 inputs × 4 outputs per iteration: one private vec4 read per 16 multiply-adds.
+      let rows = dout / 4u;
+      for (var o4 = 0u; o4 < rows; o4++) {
+        var acc = params4[b / 4u + o4];
+        var row = w / 4u + o4;
+        for (var i4 = 0u; i4 < din / 4u; i4++) {
+          let x = hv[src / 4u + i4];
+          acc += x.x * params4[row] + x.y * params4[row + rows] + x.z * params4[row + 2u * rows] + x.w * params4[row + 3u * rows];
+          row += 4u * rows;
+        }
+        if (hidden) { acc = vec4f(activate(acc.x, HIDDEN_ACT), activate(acc.y, HIDDEN_ACT), activate(acc.z, HIDDEN_ACT), activate(acc.w, HIDDEN_ACT)); }
+        hv[dst / 4u + o4] = acc;
+      }
+    } else if (dout % 4u == 0u) {
+      for (var o4 = 0u; o4 < dout / 4u; o4++) {
+        var acc = params4[b / 4u + o4];
+        for (var i = 0u; i < din; i++) { acc += hget(src + i) * params4[(w + i * dout) / 4u + o4]; }
+        if (hidden) { acc = vec4f(activate(acc.x, HIDDEN_ACT), activate(acc.y, HIDDEN_ACT), activate(acc.z, HIDDEN_ACT), activate(acc.w, HIDDEN_ACT)); }
+        hv[dst / 4u + o4] = acc;
+      }
+    } else {
+      for (var o = 0u; o < dout; o++) {
+        var acc = params[b + o];
+        for (var i = 0u; i < din; i++) { acc += hget(src + i) * params[w + i * dout + o]; }
+        if (hidden) { acc = activate(acc, HIDDEN_ACT); }
+        hset(dst + o, acc);
+      }
     }
-    if (l + 1u < L) { for (var o = 0u; o < dout; o++) { h[dst + o] = activate(h[dst + o], HIDDEN_ACT); } }
     let t = src; src = dst; dst = t;
   }
   return src;
 }
 
-// Writes the (normalised) observation of s into h[0..OBS_DIM), into traj at `base` if `store`,
+// Writes the (normalised) observation of s into activations [0, OBS_DIM), into traj at `base` if `store`,
 // and into this rollout's statistics if `count` (once per step, so T observations per env).
 fn load_obs(s: EnvState, base: u32, store: bool, count: bool) {
   for (var i = 0u; i < OBS_DIM; i++) {
@@ -79,7 +109,7 @@ fn load_obs(s: EnvState, base: u32, store: bool, count: bool) {
       obs_acc[OBS_DIM + i] += c * c;
     }
     if (rp.obsNorm != 0u) { x = clamp((x - norm_stats[i]) / sqrt(norm_stats[OBS_DIM + i] + 1e-8), -10.0, 10.0); }
-    h[i] = x;
+    hset(i, x);
     if (store) { traj[base + i] = x; }
   }
 }
@@ -87,7 +117,7 @@ fn load_obs(s: EnvState, base: u32, store: bool, count: bool) {
 var<private> obs_acc: array<f32, NORM_ACC>;
 
 fn critic_value() -> f32 {
-  return h[mlp_forward(1u)];
+  return hget(mlp_forward(1u));
 }
 
 fn reset_uniforms(n: u32, counter: u32, purpose: u32) -> vec4f {
@@ -117,7 +147,7 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
     traj[rp.offValues + i] = critic_value();
     load_obs(s, 0u, false, false);
     let out = mlp_forward(0u);
-    for (var k = 0u; k < OUT_DIM; k++) { head[k] = h[out + k]; traj[rp.offDist + i * OUT_DIM + k] = h[out + k]; }
+    for (var k = 0u; k < OUT_DIM; k++) { head[k] = hget(out + k); traj[rp.offDist + i * OUT_DIM + k] = head[k]; }
     let res = env_step(s, sample_action(i, n, counter));
     ep_step += 1.0;
     ep_return += res.reward;
@@ -203,13 +233,13 @@ fn policy_act(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
     var x = traj[rp.offObs + i * OBS_DIM + k];
     if (rp.obsNorm != 0u) { x = clamp((x - norm_stats[k]) / sqrt(norm_stats[OBS_DIM + k] + 1e-8), -10.0, 10.0); }
     traj[rp.offObs + i * OBS_DIM + k] = x;
-    h[k] = x;
+    hset(k, x);
   }
   traj[rp.offValues + i] = critic_value();
   if (t == rp.T) { return; }
-  for (var k = 0u; k < OBS_DIM; k++) { h[k] = traj[rp.offObs + i * OBS_DIM + k]; }
+  for (var k = 0u; k < OBS_DIM; k++) { hset(k, traj[rp.offObs + i * OBS_DIM + k]); }
   let out = mlp_forward(0u);
-  for (var k = 0u; k < OUT_DIM; k++) { head[k] = h[out + k]; traj[rp.offDist + i * OUT_DIM + k] = h[out + k]; }
+  for (var k = 0u; k < OUT_DIM; k++) { head[k] = hget(out + k); traj[rp.offDist + i * OUT_DIM + k] = head[k]; }
   _ = sample_action(i, n, rp.counterBase + t);
   for (var k = 0u; k < ACT_DIM; k++) { act_out[n * ACT_DIM + k] = traj[rp.offActions + i * ACT_DIM + k]; }
 }

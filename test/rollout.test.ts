@@ -3,8 +3,20 @@ import { readFileSync } from 'node:fs';
 import { getDevice } from './helpers.js';
 import { getEnv, type EnvSpec } from '../src/envs/spec.js';
 import { policyLayout, initPolicyParams } from '../src/nn/policy.js';
+import type { MlpLayout } from '../src/nn/mlp.js';
 import { Rollout, type RolloutOptions } from '../src/train/rollout.js';
 import { Trainer } from '../src/train/trainer.js';
+
+/** f64 forward of an MLP stored in the flat layout (tanh hidden layers, linear head). */
+function forwardRef(params: Float32Array, l: MlpLayout, x: number[]): number[] {
+  let h = x;
+  for (let k = 0; k + 1 < l.dims.length; k++) {
+    const o = Array.from({ length: l.dims[k + 1] }, (_, j) => params[l.b[k] + j]);
+    for (let i = 0; i < l.dims[k]; i++) for (let j = 0; j < o.length; j++) o[j] += h[i] * params[l.w[k] + i * o.length + j];
+    h = k + 2 < l.dims.length ? o.map(Math.tanh) : o;
+  }
+  return h;
+}
 
 async function collect(env: EnvSpec, opts: Partial<RolloutOptions> & { N: number; T: number }, hidden = [16, 16]) {
   const dev = await getDevice();
@@ -14,7 +26,7 @@ async function collect(env: EnvSpec, opts: Partial<RolloutOptions> & { N: number
   dev.submitEncoder('rollout test', (enc) => { ro.clearEpisodeLog(enc); const p = enc.beginComputePass(); ro.resetKernel.encode(p); ro.encode(p); p.end(); });
   const traj = await dev.readF32(ro.trajBuffer);
   for (const b of [params, ro.trajBuffer, ro.envState, ro.envBook, ro.episodes, ro.normStats, ro.normAcc]) b.destroy();
-  return { traj, layout: ro.traj };
+  return { traj, layout: ro.traj, policy: layout, params: initPolicyParams(layout, 3) };
 }
 
 describe('rollout pass', () => {
@@ -26,6 +38,22 @@ describe('rollout pass', () => {
       const c = await collect(env, { N: 64, T: 32, seed: 8 });
       expect(Buffer.from(a.traj.buffer).equals(Buffer.from(b.traj.buffer))).toBe(true);
       expect(Buffer.from(a.traj.buffer).equals(Buffer.from(c.traj.buffer))).toBe(false);
+    }
+  });
+
+  it('stores values and policy heads equal to an f64 forward of the stored observations', async () => {
+    // Widths divisible by 4 and not (Acrobot's 6 inputs, the 2- and 3-wide heads), deep and shallow.
+    for (const [id, hidden] of [['CartPole-v1', [64, 64]], ['Acrobot-v1', [16, 12]], ['Pendulum-v1', [8]], ['CartPole-v1', [256, 256, 128, 128, 64, 64]]] as const) {
+      const env = getEnv(id), N = 16, T = 4;
+      const { traj, layout: t, policy, params } = await collect(env, { N, T }, [...hidden]);
+      const O = env.obsDim, OUT = policy.outDim;
+      for (let i = 0; i < N * T; i++) {
+        const obs = Array.from(traj.subarray(t.obs + i * O, t.obs + (i + 1) * O));
+        const v = forwardRef(params, policy.critic, obs)[0];
+        expect(Math.abs(traj[t.values + i] - v), `${id} value row ${i}`).toBeLessThan(1e-4 * (1 + Math.abs(v)));
+        const head = forwardRef(params, policy.actor, obs);
+        for (let k = 0; k < OUT; k++) expect(Math.abs(traj[t.dist + i * OUT + k] - head[k]), `${id} head row ${i}`).toBeLessThan(1e-4 * (1 + Math.abs(head[k])));
+      }
     }
   });
 

@@ -19,10 +19,12 @@ export interface MlpLayout {
 export function mlpLayout(dims: number[], offset: number): MlpLayout {
   if (dims.length < 2 || dims.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`MLP sizes must be positive integers, got [${dims}]`);
   const w: number[] = [], b: number[] = [];
-  let o = offset;
+  // Every W and b starts at a multiple of 4 elements, so kernels can read them as vec4 rows.
+  const align = (x: number) => Math.ceil(x / 4) * 4;
+  let o = align(offset);
   for (let l = 0; l + 1 < dims.length; l++) {
-    w.push(o); o += dims[l] * dims[l + 1];
-    b.push(o); o += dims[l + 1];
+    w.push(o); o = align(o + dims[l] * dims[l + 1]);
+    b.push(o); o = align(o + dims[l + 1]);
   }
   return { dims, w, b, offset, size: o - offset };
 }

@@ -27,8 +27,8 @@ export function policyLayout(env: EnvSpec, net: NetworkConfig): PolicyLayout {
   const actor = mlpLayout([env.obsDim, ...net.actorHidden, outDim], 0);
   const critic = mlpLayout([env.obsDim, ...net.criticHidden, 1], actor.size);
   const continuous = env.action.type === 'continuous';
-  const logstd = continuous ? actor.size + critic.size : -1;
-  return { actor, critic, logstd, size: actor.size + critic.size + (continuous ? outDim : 0), continuous, outDim };
+  const logstd = continuous ? critic.offset + critic.size : -1;
+  return { actor, critic, logstd, size: critic.offset + critic.size + (continuous ? outDim : 0), continuous, outDim };
 }
 
 /** CleanRL's init: orthogonal, gain √2 for hidden layers, 0.01 actor head, 1.0 critic head; log-std 0. */

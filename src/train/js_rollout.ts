@@ -34,7 +34,7 @@ export class JsRollout {
     this.actOut = dev.buffer(`${spec.id} actions`, N * D * 4);
     this.uniforms = [...uniforms];
     this.act = new Kernel(dev, `rollout ${spec.id}`, code, 'policy_act')
-      .bind({ 1: ro.params, 4: ro.trajBuffer, 6: ro.normStats, 8: this.actOut }, this.uniforms, grid(N, 64), `policy step ${spec.id}`);
+      .bind({ 1: ro.params, 4: ro.trajBuffer, 6: ro.normStats, 8: this.actOut, 9: ro.params }, this.uniforms, grid(N, 64), `policy step ${spec.id}`);
     this.rowF32 = new Float32Array(N);
     this.rowObs = new Float32Array(N * spec.obsDim);
   }

@@ -130,7 +130,7 @@ export class Rollout {
       t.obs, t.actions, t.logp, t.dist, t.values, t.rewards, t.terminated, t.truncated, t.finalValues, t.finalObs,
       opts.rewardNorm ? 1 : 0, { f: opts.gamma }, opts.deterministic ? 1 : 0, 0, 0, 0];
     this.uniformFields = this.uniforms;
-    const bindings = { 1: params, 2: this.envState, 3: this.envBook, 4: this.trajBuffer, 5: this.episodes, 6: this.normStats, 7: this.normAcc };
+    const bindings = { 1: params, 2: this.envState, 3: this.envBook, 4: this.trajBuffer, 5: this.episodes, 6: this.normStats, 7: this.normAcc, 9: params };
     const g = grid(N, 64, maxGroups);
     this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout').bind(bindings, this.uniforms, g, `rollout ${env.id}`);
     this.resetKernel = new Kernel(dev, `rollout ${env.id}`, code, 'reset_all').bind({ 2: this.envState, 3: this.envBook }, this.uniforms, g, `reset ${env.id}`);
