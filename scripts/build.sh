@@ -10,3 +10,8 @@ npx esbuild src/browser.ts --bundle --format=esm --platform=browser --target=es2
 # Benchmarks (bench/) bundled for Node; Dawn and TF.js stay external packages.
 npx esbuild bench/main.ts --bundle --platform=node --format=esm --target=node20 --outfile=dist/bench/main.js \
   --external:webgpu --external:@tensorflow/* --log-level=warning
+# The in-browser demo: the same library, bundled with the page's code and uPlot.
+mkdir -p dist/demo
+npx esbuild demo/main.ts --bundle --format=esm --platform=browser --target=es2022 --outfile=dist/demo/main.js --log-level=warning
+cp demo/index.html dist/demo/index.html
+cp node_modules/uplot/dist/uPlot.min.css dist/demo/uPlot.min.css
