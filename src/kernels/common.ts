@@ -1,8 +1,6 @@
 // Shared checks for kernel wrappers: shapes and buffer extents, with errors that say the fix.
-import type { WgrlDevice } from '../gpu/device.js';
+import { wgsl, wgslFunctions, type Constants, type WgrlDevice } from '../gpu/device.js';
 import { Kernel } from '../gpu/kernel.js';
-import type { Constants } from '../gpu/device.js';
-import { wgsl, wgslFunctions } from '../gpu/device.js';
 
 export function checkDims(kernel: string, dims: Record<string, number>): void {
   for (const [k, v] of Object.entries(dims)) {

@@ -1,8 +1,8 @@
 // Philox4x32-10 counter-based random numbers and sampling (shaders/rng.wgsl).
 import type { WgrlDevice } from '../gpu/device.js';
-import { Kernel, grid, type BoundKernel } from '../gpu/kernel.js';
-import { wgsl, wgslFunctions } from '../gpu/device.js';
-import { checkDims, checkExtent } from './common.js';
+import { grid, type BoundKernel, type Kernel } from '../gpu/kernel.js';
+import { wgsl } from '../gpu/device.js';
+import { checkDims, checkExtent, composedKernel } from './common.js';
 
 export interface RngKey {
   seed: number;
@@ -15,8 +15,7 @@ export interface RngKey {
 }
 
 function rngKernel(dev: WgrlDevice, entry: string): Kernel {
-  const code = wgslFunctions('categorical') + wgslFunctions('gaussian') + wgsl('rng');
-  return new Kernel(dev, `rng.${entry}`, code, entry);
+  return composedKernel(dev, `rng.${entry}`, ['categorical', 'gaussian'], wgsl('rng'), entry);
 }
 
 function keyFields(R: number, D: number, key: RngKey) {
