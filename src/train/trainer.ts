@@ -133,11 +133,7 @@ export class Trainer {
       BufferUsage.COPY_DST | BufferUsage.COPY_SRC | BufferUsage.STORAGE);
 
     // ---- update pass: GAE, explained variance, then every epoch × minibatch
-    const trainCode = [
-      `const OBS_DIM: u32 = ${O}u;\nconst OUT_DIM: u32 = ${OUT}u;\nconst ACT_DIM: u32 = ${D}u;`,
-      wgslFunctions('gae'), wgslFunctions('objectives'), wgslFunctions(continuous ? 'gaussian' : 'categorical'),
-      selectActionSection(wgsl('train'), !continuous),
-    ].join('\n');
+    const trainCode = trainModule(this.env, L);
     const constants = { ALGO: ALGO_CODE[c.algo], CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation };
     const trainKernel = (entry: string) => new Kernel(dev, `train ${entry}`, trainCode, entry, constants);
     const uniforms = (permOffset: number): UniformField[] => [
@@ -262,4 +258,14 @@ export class Trainer {
     const r = this.host.recentReturns;
     return r.length ? r.reduce((a, b) => a + b, 0) / r.length : null;
   }
+}
+
+/** shaders/train.wgsl composed for an environment's shapes and action space. */
+export function trainModule(env: EnvSpec, layout: PolicyLayout): string {
+  const continuous = env.action.type === 'continuous';
+  return [
+    `const OBS_DIM: u32 = ${env.obsDim}u;\nconst OUT_DIM: u32 = ${layout.outDim}u;\nconst ACT_DIM: u32 = ${actionDim(env)}u;`,
+    wgslFunctions('gae'), wgslFunctions('objectives'), wgslFunctions(continuous ? 'gaussian' : 'categorical'),
+    selectActionSection(wgsl('train'), !continuous),
+  ].join('\n');
 }
