@@ -1,10 +1,8 @@
 // The training loop, read top to bottom: one iteration = rollout pass + update pass in one
 // submit, then one small readback of metrics and ended episodes. Everything is allocated in
 // the constructor; an iteration creates no GPU objects.
-import type { WgrlDevice } from '../gpu/device.js';
-import { adapterName, BufferUsage } from '../gpu/device.js';
+import { adapterName, BufferUsage, wgsl, wgslFunctions, type WgrlDevice } from '../gpu/device.js';
 import { Kernel, grid, type BoundKernel, type UniformField } from '../gpu/kernel.js';
-import { wgsl, wgslFunctions } from '../gpu/device.js';
 import { adam, adamPartialsSize } from '../kernels/adam.js';
 import { colStats, colSum } from '../kernels/reduce.js';
 import { ALGO_CODE } from '../kernels/objectives.js';
