@@ -59,6 +59,13 @@ fn b_index(b: u32, k: u32, n: u32) -> u32 {
   return p.offB + b * p.strideB + k * p.N + n;
 }
 
+// Start indices (k = 0) in A of rows m0..m0+3, clamped to the last row (loads stay in bounds;
+// the store skips rows past M).
+fn a_rows(b: u32, m0: u32) -> vec4u {
+  return vec4u(a_index(b, min(m0, p.M - 1u), 0u), a_index(b, min(m0 + 1u, p.M - 1u), 0u),
+               a_index(b, min(m0 + 2u, p.M - 1u), 0u), a_index(b, min(m0 + 3u, p.M - 1u), 0u));
+}
+
 fn epilogue(b: u32, m: u32, n: u32, acc: f32) {
   var v = acc;
   if (HAS_BIAS) { v += bias[p.offBias + b * p.strideBias + n]; }
@@ -112,10 +119,8 @@ fn matmul_regblock(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
   let n0 = (blk % nbN) * 4u;
   let aStepK = select(1u, p.M, TRANS_A);
   let bStepK = select(p.N, 1u, TRANS_B);
-  let a0 = a_index(b, min(m0, p.M - 1u), 0u);
-  let a1 = a_index(b, min(m0 + 1u, p.M - 1u), 0u);
-  let a2 = a_index(b, min(m0 + 2u, p.M - 1u), 0u);
-  let a3 = a_index(b, min(m0 + 3u, p.M - 1u), 0u);
+  let ar = a_rows(b, m0);
+  let a0 = ar.x; let a1 = ar.y; let a2 = ar.z; let a3 = ar.w;
   let b0 = b_index(b, 0u, min(n0, p.N - 1u));
   let b1 = b_index(b, 0u, min(n0 + 1u, p.N - 1u));
   let b2 = b_index(b, 0u, min(n0 + 2u, p.N - 1u));
@@ -149,10 +154,8 @@ fn matmul_regblock_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
   let m0 = (blk / nbN) * 4u;
   let n0 = (blk % nbN) * 4u;
   let aStepK = select(1u, p.M, TRANS_A);
-  let a0 = a_index(b, min(m0, p.M - 1u), 0u);
-  let a1 = a_index(b, min(m0 + 1u, p.M - 1u), 0u);
-  let a2 = a_index(b, min(m0 + 2u, p.M - 1u), 0u);
-  let a3 = a_index(b, min(m0 + 3u, p.M - 1u), 0u);
+  let ar = a_rows(b, m0);
+  let a0 = ar.x; let a1 = ar.y; let a2 = ar.z; let a3 = ar.w;
   let bq = (p.offB + b * p.strideB + n0) / 4u;
   let bStep = p.N / 4u;
   var c0 = vec4f(0.0);
