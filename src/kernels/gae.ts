@@ -15,7 +15,6 @@ export function gae(dev: WgrlDevice, spec: GaeSpec, bufs: GaeBuffers): BoundKern
   for (const n of ['rewards', 'terminated', 'truncated', 'finalValues', 'advantages', 'returns'] as const) checkExtent('gae', n, bufs[n], 0, T * N);
   checkExtent('gae', 'values', bufs.values, 0, (T + 1) * N);
   const k = familyKernel(dev, 'gae', 'gae', { BOOTSTRAP_TRUNCATION: !!spec.bootstrapTruncation });
-  const b: Record<number, GPUBuffer> = { 1: bufs.rewards, 2: bufs.values, 3: bufs.terminated, 4: bufs.truncated, 6: bufs.advantages, 7: bufs.returns };
-  b[5] = bufs.finalValues;
+  const b = { 1: bufs.rewards, 2: bufs.values, 3: bufs.terminated, 4: bufs.truncated, 5: bufs.finalValues, 6: bufs.advantages, 7: bufs.returns };
   return k.bind(b, [T, N, { f: spec.gamma }, { f: spec.lambda }], [Math.ceil(N / 64), 1, 1], 'gae');
 }

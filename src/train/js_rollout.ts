@@ -18,10 +18,9 @@ export class JsRollout {
   private readonly actOut: GPUBuffer;
   private readonly act: BoundKernel;
   private readonly uniforms: UniformField[];
-  private readonly rowF32: Float32Array;
   private readonly rowObs: Float32Array;
 
-  constructor(readonly dev: WgrlDevice, readonly spec: JsEnvSpec, readonly ro: Rollout, code: string, uniforms: UniformField[], seed: number) {
+  constructor(readonly dev: WgrlDevice, readonly spec: JsEnvSpec, readonly ro: Rollout, seed: number) {
     const N = ro.opts.N, D = spec.action.type === 'discrete' ? 1 : spec.action.dim;
     this.envs = Array.from({ length: N }, (_, i) => spec.make(i));
     this.obs = this.envs.map((e, i) => {
@@ -32,10 +31,9 @@ export class JsRollout {
     this.epReturn = new Float64Array(N);
     this.epLength = new Uint32Array(N);
     this.actOut = dev.buffer(`${spec.id} actions`, N * D * 4);
-    this.uniforms = [...uniforms];
-    this.act = new Kernel(dev, `rollout ${spec.id}`, code, 'policy_act')
+    this.uniforms = [...ro.uniforms];
+    this.act = new Kernel(dev, `rollout ${spec.id}`, ro.code, 'policy_act')
       .bind({ 1: ro.params, 4: ro.trajBuffer, 6: ro.normStats, 8: this.actOut, 9: ro.params }, this.uniforms, grid(N, 64), `policy step ${spec.id}`);
-    this.rowF32 = new Float32Array(N);
     this.rowObs = new Float32Array(N * spec.obsDim);
   }
 
@@ -79,7 +77,8 @@ export class JsRollout {
           this.obs[n] = Float32Array.from(r.observation);
         }
       }
-      for (const [section, row] of [[tl.rewards, rewards], [tl.terminated, term], [tl.truncated, trunc], [tl.finalValues, this.rowF32]] as const) {
+      // Final values stay zero (the buffer starts zeroed): truncation bootstrapping is off on this path.
+      for (const [section, row] of [[tl.rewards, rewards], [tl.terminated, term], [tl.truncated, trunc]] as const) {
         this.dev.write(this.ro.trajBuffer, row, (section + t * N) * 4);
       }
     }

@@ -97,11 +97,11 @@ export class Rollout {
   readonly normUpdateKernel: BoundKernel;
   readonly logCapacity: number;
   readonly rolloutKernel: BoundKernel;
-  /** The composed WGSL module and the uniform fields (for the JS-environment policy step). */
+  /** The composed WGSL module (the JS-environment policy step binds another entry point of it). */
   readonly code: string;
-  readonly uniformFields: UniformField[];
   readonly resetKernel: BoundKernel;
-  private readonly uniforms: UniformField[];
+  /** RolloutParams fields in struct order. */
+  readonly uniforms: UniformField[];
 
   constructor(readonly dev: WgrlDevice, readonly env: EnvSpec, readonly layout: PolicyLayout, readonly params: GPUBuffer, readonly opts: RolloutOptions) {
     validateEnvSpec(env);
@@ -129,7 +129,6 @@ export class Rollout {
     this.uniforms = [N, T, opts.seed >>> 0, 0, env.maxEpisodeSteps, this.logCapacity, opts.obsNorm ? 1 : 0, opts.bootstrapTruncation ? 1 : 0,
       t.obs, t.actions, t.logp, t.dist, t.values, t.rewards, t.terminated, t.truncated, t.finalValues, t.finalObs,
       opts.rewardNorm ? 1 : 0, { f: opts.gamma }, opts.deterministic ? 1 : 0, 0, 0, 0];
-    this.uniformFields = this.uniforms;
     const bindings = { 1: params, 2: this.envState, 3: this.envBook, 4: this.trajBuffer, 5: this.episodes, 6: this.normStats, 7: this.normAcc, 9: params };
     const g = grid(N, 64, maxGroups);
     this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout').bind(bindings, this.uniforms, g, `rollout ${env.id}`);

@@ -125,7 +125,7 @@ export class Trainer {
       gamma: c.gamma, activation: c.activation,
     });
     const tl = this.rollout.traj;
-    this.jsRollout = jsSpec ? new JsRollout(dev, jsSpec, this.rollout, this.rollout.code, this.rollout.uniformFields, c.seed) : null;
+    this.jsRollout = jsSpec ? new JsRollout(dev, jsSpec, this.rollout, c.seed) : null;
     this.reportEpisodesOffset = (METRICS_LEN + 4) * 4;
     this.report = dev.buffer('report', this.reportEpisodesOffset + 16 + this.rollout.logCapacity * 16,
       BufferUsage.COPY_DST | BufferUsage.COPY_SRC | BufferUsage.STORAGE);
