@@ -99,10 +99,11 @@ async function tfjsMatmul(M: number, K: number, N: number, reps: number): Promis
 
 async function benchKernels(dev: WgrlDevice, quick: boolean) {
   const rng = new CpuRng(1);
-  const shapes: [number, number, number][] = [[4096, 64, 64], [4096, 64, 4], [16384, 128, 128], [1024, 1024, 1024]];
+  // [128x64]·[64x64]: a hidden layer of CleanRL's networks on one minibatch (the trainer's hot product).
+  const shapes: [number, number, number][] = [[128, 64, 64], [4096, 64, 64], [4096, 64, 4], [16384, 128, 128], [1024, 1024, 1024]];
   const matmulRows: Record<string, string | number>[] = [];
   const json: Record<string, unknown>[] = [];
-  for (const [M, K, N] of quick ? shapes.slice(0, 2) : shapes) {
+  for (const [M, K, N] of quick ? shapes.slice(0, 3) : shapes) {
     const a = dev.upload('a', randn(M * K, rng)), b = dev.upload('b', randn(K * N, rng)), c = dev.buffer('c', M * N * 4);
     const flops = matmulFlops({ M, N, K });
     const reps = Math.max(1, Math.min(20, Math.round(2e8 / flops)));

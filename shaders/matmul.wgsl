@@ -2,6 +2,8 @@
 //   forward:  Y = act(X·W + b)          (TRANS_A = false, TRANS_B = false, HAS_BIAS, ACT)
 //   backward: dX = (dY·Wᵀ) ⊙ act'(H)    (TRANS_B = true, GATE: H is the layer input's activation)
 //             dW = Xᵀ·dY                (TRANS_A = true)
+//             [dW; db] = [X, 1]ᵀ·dY     (TRANS_A, ONES_ROW: op(A) gains a last row of ones, so C's last
+//                                        row is the bias gradient Σ_rows dY; it lands on b when b follows W)
 // Variants (llm.c style): matmul_naive (1 output/thread), matmul_regblock (4×4 outputs/thread,
 // no workgroup memory, no barriers: fastest on SwiftShader), matmul_tiled (64×64 tile in
 // workgroup memory, 16×16 threads with 4×4 each: for real GPUs).
@@ -34,16 +36,17 @@ override HAS_BIAS: bool = false;
 override ACT: u32 = 0u;
 override GATE: u32 = 0u;
 override ACCUM: bool = false;
+override ONES_ROW: bool = false;
 
 struct MatmulParams {
   M: u32, N: u32, K: u32, batch: u32,
   offA: u32, offB: u32, offC: u32, offBias: u32,       // element offsets into each buffer
   strideA: u32, strideB: u32, strideC: u32, strideBias: u32, // elements between batch items
-  offGate: u32, strideGate: u32, _pad0: u32, _pad1: u32,
+  offGate: u32, strideGate: u32, rowsA: u32, _pad1: u32,  // rowsA: rows of op(A) stored (M, or M - 1 with ONES_ROW)
 }
 
 @group(0) @binding(0) var<uniform> p: MatmulParams;
-@group(0) @binding(1) var<storage, read> A: array<f32>;        // [batch, M, K], or [batch, K, M] if TRANS_A
+@group(0) @binding(1) var<storage, read> A: array<f32>;        // [batch, rowsA, K], or [batch, K, rowsA] if TRANS_A
 @group(0) @binding(2) var<storage, read> B: array<f32>;        // [batch, K, N], or [batch, N, K] if TRANS_B
 @group(0) @binding(3) var<storage, read> bias: array<f32>;     // [batch, N] (read only if HAS_BIAS)
 @group(0) @binding(4) var<storage, read_write> C: array<f32>;  // [batch, M, N]
@@ -51,7 +54,7 @@ struct MatmulParams {
 @group(0) @binding(6) var<storage, read> B4: array<vec4f>;     // the B buffer again, as 4-wide rows (matmul_regblock_vec4)
 
 fn a_index(b: u32, m: u32, k: u32) -> u32 {
-  if (TRANS_A) { return p.offA + b * p.strideA + k * p.M + m; }
+  if (TRANS_A) { return p.offA + b * p.strideA + k * p.rowsA + m; }
   return p.offA + b * p.strideA + m * p.K + k;
 }
 fn b_index(b: u32, k: u32, n: u32) -> u32 {
@@ -59,11 +62,18 @@ fn b_index(b: u32, k: u32, n: u32) -> u32 {
   return p.offB + b * p.strideB + k * p.N + n;
 }
 
-// Start indices (k = 0) in A of rows m0..m0+3, clamped to the last row (loads stay in bounds;
-// the store skips rows past M).
+// Start indices (k = 0) in A of rows m0..m0+3, clamped to the last stored row (loads stay in
+// bounds; the store skips rows past M and replaces the ones row).
 fn a_rows(b: u32, m0: u32) -> vec4u {
-  return vec4u(a_index(b, min(m0, p.M - 1u), 0u), a_index(b, min(m0 + 1u, p.M - 1u), 0u),
-               a_index(b, min(m0 + 2u, p.M - 1u), 0u), a_index(b, min(m0 + 3u, p.M - 1u), 0u));
+  let last = p.rowsA - 1u;
+  return vec4u(a_index(b, min(m0, last), 0u), a_index(b, min(m0 + 1u, last), 0u),
+               a_index(b, min(m0 + 2u, last), 0u), a_index(b, min(m0 + 3u, last), 0u));
+}
+
+// With ONES_ROW the register-blocked kernels accumulate row M - 1 (Σ_k B[k, n0..n0+3]) in `ones`
+// and swap it in at the store; the tiled kernel loads the ones into its tile instead.
+fn ones_row_select(m: u32, c: vec4f, ones: vec4f, swap: bool) -> vec4f {
+  return select(c, ones, swap && ONES_ROW && m == p.M - 1u);
 }
 
 fn epilogue(b: u32, m: u32, n: u32, acc: f32) {
@@ -84,12 +94,12 @@ fn store_row(b: u32, m: u32, n0: u32, v: vec4f) {
   if (n0 + 2u < p.N) { epilogue(b, m, n0 + 2u, v.z); }
   if (n0 + 3u < p.N) { epilogue(b, m, n0 + 3u, v.w); }
 }
-fn store_block(b: u32, m0: u32, n0: u32, c0: vec4f, c1: vec4f, c2: vec4f, c3: vec4f) {
+fn store_block(b: u32, m0: u32, n0: u32, c0: vec4f, c1: vec4f, c2: vec4f, c3: vec4f, ones: vec4f, swap: bool) {
   if (n0 >= p.N) { return; }
-  store_row(b, m0, n0, c0);
-  store_row(b, m0 + 1u, n0, c1);
-  store_row(b, m0 + 2u, n0, c2);
-  store_row(b, m0 + 3u, n0, c3);
+  store_row(b, m0, n0, ones_row_select(m0, c0, ones, swap));
+  store_row(b, m0 + 1u, n0, ones_row_select(m0 + 1u, c1, ones, swap));
+  store_row(b, m0 + 2u, n0, ones_row_select(m0 + 2u, c2, ones, swap));
+  store_row(b, m0 + 3u, n0, ones_row_select(m0 + 3u, c3, ones, swap));
 }
 
 @compute @workgroup_size(64)
@@ -101,7 +111,11 @@ fn matmul_naive(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   let m = i / p.N;
   let n = i % p.N;
   var acc = 0.0;
-  for (var k = 0u; k < p.K; k++) { acc += A[a_index(b, m, k)] * B[b_index(b, k, n)]; }
+  if (ONES_ROW && m == p.M - 1u) {
+    for (var k = 0u; k < p.K; k++) { acc += B[b_index(b, k, n)]; }
+  } else {
+    for (var k = 0u; k < p.K; k++) { acc += A[a_index(b, m, k)] * B[b_index(b, k, n)]; }
+  }
   epilogue(b, m, n, acc);
 }
 
@@ -117,7 +131,7 @@ fn matmul_regblock(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
   let b = wid.z;
   let m0 = (blk / nbN) * 4u;
   let n0 = (blk % nbN) * 4u;
-  let aStepK = select(1u, p.M, TRANS_A);
+  let aStepK = select(1u, p.rowsA, TRANS_A);
   let bStepK = select(p.N, 1u, TRANS_B);
   let ar = a_rows(b, m0);
   let a0 = ar.x; let a1 = ar.y; let a2 = ar.z; let a3 = ar.w;
@@ -129,6 +143,7 @@ fn matmul_regblock(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
   var c1 = vec4f(0.0);
   var c2 = vec4f(0.0);
   var c3 = vec4f(0.0);
+  var ones = vec4f(0.0);
   for (var k = 0u; k < p.K; k++) {
     let ka = k * aStepK;
     let kb = k * bStepK;
@@ -137,8 +152,9 @@ fn matmul_regblock(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
     c1 += A[a1 + ka] * bv;
     c2 += A[a2 + ka] * bv;
     c3 += A[a3 + ka] * bv;
+    if (ONES_ROW) { ones += bv; }
   }
-  store_block(b, m0, n0, c0, c1, c2, c3);
+  store_block(b, m0, n0, c0, c1, c2, c3, ones, true);
 }
 
 // As matmul_regblock, reading each 4-wide row of B with one vec4 load. Valid when B is not
@@ -153,7 +169,7 @@ fn matmul_regblock_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
   let b = wid.z;
   let m0 = (blk / nbN) * 4u;
   let n0 = (blk % nbN) * 4u;
-  let aStepK = select(1u, p.M, TRANS_A);
+  let aStepK = select(1u, p.rowsA, TRANS_A);
   let ar = a_rows(b, m0);
   let a0 = ar.x; let a1 = ar.y; let a2 = ar.z; let a3 = ar.w;
   let bq = (p.offB + b * p.strideB + n0) / 4u;
@@ -162,6 +178,7 @@ fn matmul_regblock_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
   var c1 = vec4f(0.0);
   var c2 = vec4f(0.0);
   var c3 = vec4f(0.0);
+  var ones = vec4f(0.0);
   for (var k = 0u; k < p.K; k++) {
     let ka = k * aStepK;
     let bv = B4[bq + k * bStep];
@@ -169,8 +186,61 @@ fn matmul_regblock_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
     c1 += A[a1 + ka] * bv;
     c2 += A[a2 + ka] * bv;
     c3 += A[a3 + ka] * bv;
+    if (ONES_ROW) { ones += bv; }
   }
-  store_block(b, m0, n0, c0, c1, c2, c3);
+  store_block(b, m0, n0, c0, c1, c2, c3, ones, true);
+}
+
+// 8×8 outputs per invocation: 16 loads per 64 multiply-adds (the 4×4 kernels need 32). On
+// SwiftShader every storage load is a bounds-checked per-lane gather while spilled accumulators
+// are plain vector loads and stores, so the bigger block does fewer expensive operations.
+@compute @workgroup_size(64)
+fn matmul_regblock8(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                    @builtin(local_invocation_index) lid: u32) {
+  let nbN = (p.N + 7u) / 8u;
+  let nbM = (p.M + 7u) / 8u;
+  let blk = (wid.x + wid.y * nwg.x) * 64u + lid;
+  if (blk >= nbN * nbM) { return; }
+  let b = wid.z;
+  let m0 = (blk / nbN) * 8u;
+  let n0 = (blk % nbN) * 8u;
+  let aStepK = select(1u, p.rowsA, TRANS_A);
+  let bStepK = select(p.N, 1u, TRANS_B);
+  let ar0 = a_rows(b, m0);
+  let ar1 = a_rows(b, m0 + 4u);
+  let lastN = p.N - 1u;
+  let bc0 = vec4u(b_index(b, 0u, min(n0, lastN)), b_index(b, 0u, min(n0 + 1u, lastN)),
+                  b_index(b, 0u, min(n0 + 2u, lastN)), b_index(b, 0u, min(n0 + 3u, lastN)));
+  let bc1 = vec4u(b_index(b, 0u, min(n0 + 4u, lastN)), b_index(b, 0u, min(n0 + 5u, lastN)),
+                  b_index(b, 0u, min(n0 + 6u, lastN)), b_index(b, 0u, min(n0 + 7u, lastN)));
+  var c0 = vec4f(0.0); var d0 = vec4f(0.0);
+  var c1 = vec4f(0.0); var d1 = vec4f(0.0);
+  var c2 = vec4f(0.0); var d2 = vec4f(0.0);
+  var c3 = vec4f(0.0); var d3 = vec4f(0.0);
+  var c4 = vec4f(0.0); var d4 = vec4f(0.0);
+  var c5 = vec4f(0.0); var d5 = vec4f(0.0);
+  var c6 = vec4f(0.0); var d6 = vec4f(0.0);
+  var c7 = vec4f(0.0); var d7 = vec4f(0.0);
+  var ones0 = vec4f(0.0); var ones1 = vec4f(0.0);
+  for (var k = 0u; k < p.K; k++) {
+    let ka = k * aStepK;
+    let kb = k * bStepK;
+    let u = vec4f(B[bc0.x + kb], B[bc0.y + kb], B[bc0.z + kb], B[bc0.w + kb]);
+    let w = vec4f(B[bc1.x + kb], B[bc1.y + kb], B[bc1.z + kb], B[bc1.w + kb]);
+    let a0 = A[ar0.x + ka]; c0 += a0 * u; d0 += a0 * w;
+    let a1 = A[ar0.y + ka]; c1 += a1 * u; d1 += a1 * w;
+    let a2 = A[ar0.z + ka]; c2 += a2 * u; d2 += a2 * w;
+    let a3 = A[ar0.w + ka]; c3 += a3 * u; d3 += a3 * w;
+    let a4 = A[ar1.x + ka]; c4 += a4 * u; d4 += a4 * w;
+    let a5 = A[ar1.y + ka]; c5 += a5 * u; d5 += a5 * w;
+    let a6 = A[ar1.z + ka]; c6 += a6 * u; d6 += a6 * w;
+    let a7 = A[ar1.w + ka]; c7 += a7 * u; d7 += a7 * w;
+    if (ONES_ROW) { ones0 += u; ones1 += w; }
+  }
+  store_block(b, m0, n0, c0, c1, c2, c3, ones0, true);
+  store_block(b, m0 + 4u, n0, c4, c5, c6, c7, ones0, true);
+  store_block(b, m0, n0 + 4u, d0, d1, d2, d3, ones1, true);
+  store_block(b, m0 + 4u, n0 + 4u, d4, d5, d6, d7, ones1, true);
 }
 
 const TILE: u32 = 64u;   // output tile edge
@@ -179,6 +249,7 @@ var<workgroup> tileA: array<f32, 1024>;  // [TK, TILE]: A values, k-major
 var<workgroup> tileB: array<f32, 1024>;  // [TK, TILE]: B values, k-major
 
 fn load_a_checked(b: u32, m: u32, k: u32) -> f32 {
+  if (ONES_ROW && m == p.M - 1u && k < p.K) { return 1.0; }
   if (m < p.M && k < p.K) { return A[a_index(b, m, k)]; }
   return 0.0;
 }
@@ -221,5 +292,5 @@ fn matmul_tiled(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id)
     }
     workgroupBarrier();
   }
-  store_block(b, row0 + lid.y * 4u, col0 + lid.x * 4u, c0, c1, c2, c3);
+  store_block(b, row0 + lid.y * 4u, col0 + lid.x * 4u, c0, c1, c2, c3, vec4f(0.0), false);
 }

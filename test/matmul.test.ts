@@ -11,7 +11,7 @@ async function check(spec: MatmulSpec, seed: number): Promise<void> {
   const r = rng(seed);
   const batch = spec.batch ?? 1;
   const { M, N, K } = spec;
-  const a = randArray(r, batch * M * K), b = randArray(r, batch * K * N);
+  const a = randArray(r, batch * (spec.onesRow ? M - 1 : M) * K), b = randArray(r, batch * K * N);
   const bias = randArray(r, batch * N);
   const gate = randArray(r, batch * M * N, spec.gate === 'relu' ? -1 : -0.99, 0.99);
   const cIn = randArray(r, batch * M * N);
@@ -38,6 +38,8 @@ describe('matmul against the f64 reference', () => {
           batch: randInt(r, 1, 3), transA: r() < 0.3, transB: r() < 0.3, bias: r() < 0.5,
           act: acts[randInt(r, 0, 2)], gate: r() < 0.3 ? acts[randInt(r, 1, 2)] : undefined, accum: r() < 0.2, variant,
         };
+        // A weight gradient with its bias row (the trainer's dW): M >= 2.
+        if (r() < 0.3) { spec.onesRow = true; spec.M = Math.max(spec.M, 2); }
         // The vec4 kernel needs N % 4 == 0 and an untransposed B (otherwise the wrapper falls back).
         if (variant === 'regblock_vec4') { spec.N = 4 * Math.ceil(spec.N / 4); spec.transB = false; }
         // Barrier-heavy on SwiftShader: keep the tiled kernel's depth modest so the suite stays fast.
@@ -49,5 +51,16 @@ describe('matmul against the f64 reference', () => {
   it('size-1 and tile-edge shapes for every variant', async () => {
     const shapes = [[1, 1, 1], [1, 64, 64], [64, 1, 64], [65, 65, 17], [63, 4, 64], [128, 2, 1], [4, 4, 4], [5, 3, 200], [7, 8, 3], [9, 12, 1]];
     for (const variant of MATMUL_VARIANTS) for (const [M, N, K] of shapes) await check({ M, N, K, bias: true, act: 'tanh', variant }, M * 31 + N);
+  });
+  it('weight gradient with the bias row (onesRow) at block edges for every variant', async () => {
+    // M - 1 stored rows: the ones row falls in each of the four rows of a 4×4 block, and past a 64 tile.
+    const shapes = [[2, 1, 1], [2, 4, 7], [3, 8, 5], [4, 5, 9], [5, 64, 128], [65, 64, 33], [66, 2, 128], [17, 1, 1]];
+    for (const variant of MATMUL_VARIANTS) {
+      for (const [M, N, K] of shapes) {
+        if (variant === 'regblock_vec4' && N % 4 !== 0) continue;
+        await check({ M, N, K, transA: true, onesRow: true, variant }, M * 17 + N);
+        await check({ M, N, K, onesRow: true, accum: true, variant }, M * 19 + N);
+      }
+    }
   });
 });

@@ -5,8 +5,8 @@ import { checkDims, checkExtent, dummyBuffer, familyKernel } from './common.js';
 
 export type Activation = 'none' | 'tanh' | 'relu';
 export const ACTIVATION_CODE: Record<Activation, number> = { none: 0, tanh: 1, relu: 2 };
-export type MatmulVariant = 'naive' | 'regblock' | 'regblock_vec4' | 'tiled';
-export const MATMUL_VARIANTS: MatmulVariant[] = ['naive', 'regblock', 'regblock_vec4', 'tiled'];
+export type MatmulVariant = 'naive' | 'regblock' | 'regblock_vec4' | 'regblock8' | 'tiled';
+export const MATMUL_VARIANTS: MatmulVariant[] = ['naive', 'regblock', 'regblock_vec4', 'regblock8', 'tiled'];
 
 export interface MatmulSpec {
   M: number; N: number; K: number;
@@ -23,7 +23,13 @@ export interface MatmulSpec {
   gate?: Activation;
   /** C += result instead of C = result. */
   accum?: boolean;
-  /** Kernel variant; default: regblock on software adapters, tiled on hardware. */
+  /**
+   * op(A) is [M, K] with rows 0..M-2 read from A (stored [M-1, K], or [K, M-1] with transA) and
+   * row M-1 all ones: with transA, C = [Xᵀ·dY; 1ᵀ·dY], a weight gradient with its bias gradient as
+   * the last row (one dispatch where b follows W in memory).
+   */
+  onesRow?: boolean;
+  /** Kernel variant; default: autoMatmulVariant (per adapter and shape). */
   variant?: MatmulVariant;
 }
 
@@ -38,10 +44,17 @@ export function vec4Eligible(spec: MatmulSpec, offB = 0): boolean {
   return !spec.transB && spec.N % 4 === 0 && offB % 4 === 0;
 }
 
-export function defaultMatmulVariant(dev: WgrlDevice): MatmulVariant {
-  // SwiftShader runs a workgroup barrier at ~40-120 ns per invocation, so the barrier-free
-  // register-blocked kernel wins there; on real GPUs shared-memory tiles win at large sizes.
-  return dev.choose('matmul-variant', () => (dev.adapter.isSoftware ? 'regblock' : 'tiled')) as MatmulVariant;
+/**
+ * The variant a spec without one gets, per adapter and shape. SwiftShader runs a workgroup
+ * barrier at ~40-120 ns per invocation, so the barrier-free register-blocked kernels win there:
+ * 8×8 blocks once the output has 8 rows and columns (1.2-1.9× the 4×4 kernels on the trainer's
+ * [128..1024 × 64]·[64 × 64] products, `npm run bench -- kernels`), 4×4 below. On real GPUs the
+ * shared-memory tiles win.
+ */
+export function autoMatmulVariant(dev: WgrlDevice, spec: MatmulSpec, offB = 0): MatmulVariant {
+  if (!dev.adapter.isSoftware) return 'tiled';
+  if (spec.M >= 8 && spec.N >= 8) return 'regblock8';
+  return vec4Eligible(spec, offB) ? 'regblock_vec4' : 'regblock';
 }
 
 /** Binds C = gate(act(op(A)·op(B) + bias)) (+C); returns a dispatch to encode in a pass. */
@@ -51,7 +64,10 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
   checkDims(label, { M, N, K, batch });
   if (batch > 65535) throw new Error(`${label}: batch ${batch} exceeds the 65535 workgroups of one dispatch dimension; split it`);
   const o = { a: 0, b: 0, c: 0, bias: 0, gate: 0, ...bufs.offsets };
-  checkExtent(label, 'a', bufs.a, o.a, batch * M * K);
+  // Rows of op(A) held in the A buffer.
+  const rowsA = spec.onesRow ? M - 1 : M;
+  if (rowsA < 1) throw new Error(`${label}: onesRow needs M >= 2 (at least one stored row of A), got M = ${M}`);
+  checkExtent(label, 'a', bufs.a, o.a, batch * rowsA * K);
   checkExtent(label, 'b', bufs.b, o.b, batch * K * N);
   checkExtent(label, 'c', bufs.c, o.c, batch * M * N);
   if (spec.bias) {
@@ -63,18 +79,18 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
     if (!bufs.gate) throw new Error(`${label}: spec.gate is set but no gate buffer was given`);
     checkExtent(label, 'gate', bufs.gate, o.gate, batch * M * N);
   }
-  let variant = spec.variant ?? defaultMatmulVariant(dev);
-  // The vec4 form of regblock where its alignment holds; explicit requests fall back when it does not.
-  if (variant === 'regblock' && !spec.variant && vec4Eligible(spec, o.b)) variant = 'regblock_vec4';
+  let variant = spec.variant ?? autoMatmulVariant(dev, spec, o.b);
+  // An explicit vec4 request falls back where its alignment does not hold.
   if (variant === 'regblock_vec4' && !vec4Eligible(spec, o.b)) variant = 'regblock';
   const kernel = familyKernel(dev, 'matmul', `matmul_${variant}`, {
     TRANS_A: !!spec.transA, TRANS_B: !!spec.transB, HAS_BIAS: !!spec.bias,
-    ACT: ACTIVATION_CODE[spec.act ?? 'none'], GATE: ACTIVATION_CODE[gate], ACCUM: !!spec.accum,
+    ACT: ACTIVATION_CODE[spec.act ?? 'none'], GATE: ACTIVATION_CODE[gate], ACCUM: !!spec.accum, ONES_ROW: !!spec.onesRow,
   });
   let wg: [number, number, number];
   if (variant === 'tiled') wg = [Math.ceil(N / 64), Math.ceil(M / 64), batch];
   else {
-    const threads = variant === 'naive' ? M * N : Math.ceil(M / 4) * Math.ceil(N / 4);
+    const block = variant === 'naive' ? 1 : variant === 'regblock8' ? 8 : 4;
+    const threads = Math.ceil(M / block) * Math.ceil(N / block);
     const g = grid(threads, 64);
     wg = [g[0], g[1], batch];
   }
@@ -82,7 +98,7 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
   const bindings: Record<number, GPUBuffer> = { 1: bufs.a, 2: bufs.b, 3: bufs.bias ?? dummy, 4: bufs.c, 5: bufs.gate ?? dummy };
   if (variant === 'regblock_vec4') { delete bindings[2]; bindings[6] = bufs.b; }
   return kernel.bind(bindings,
-    [M, N, K, batch, o.a, o.b, o.c, o.bias, M * K, K * N, M * N, N, o.gate, M * N, 0, 0],
+    [M, N, K, batch, o.a, o.b, o.c, o.bias, rowsA * K, K * N, M * N, N, o.gate, M * N, rowsA, 0],
     wg, label);
 }
 

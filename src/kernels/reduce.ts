@@ -38,9 +38,13 @@ export function normalize(dev: WgrlDevice, spec: { R: number; C: number; eps?: n
     [spec.R, spec.C, ox, oo, { f: 1 }, { f: spec.eps ?? 1e-8 }, 0, 0], grid(spec.R * spec.C, 64), 'normalize');
 }
 
-/** Number of partial sums used for a sum of squares over n elements. */
+/**
+ * Number of partial sums used for a sum of squares over n elements: ~64 elements each, so that
+ * a small parameter vector (~9k for CleanRL's networks) still spans several workgroups (one
+ * workgroup runs on one core under SwiftShader); at most 1024, which adam_prepare sums serially.
+ */
 export function sumsqPartials(n: number): number {
-  return Math.max(1, Math.min(1024, Math.ceil(n / 256)));
+  return Math.max(1, Math.min(1024, Math.ceil(n / 64)));
 }
 
 /** out[g] = Σ x[i]² over i ≡ g (mod partials). */

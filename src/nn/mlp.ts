@@ -86,9 +86,15 @@ export function mlpBackward(dev: WgrlDevice, layout: MlpLayout, B: number, act: 
   for (let l = L - 1; l >= 0; l--) {
     const nin = layout.dims[l], nout = layout.dims[l + 1];
     const x = l === 0 ? input : { buffer: acts[l - 1], offset: 0 };
-    // dW_l = Xᵀ·d ; db_l = Σ_rows d
-    out.push(matmul(dev, { M: nin, K: B, N: nout, transA: true }, { a: x.buffer, b: d.buffer, c: grads, offsets: { a: x.offset, b: d.offset, c: layout.w[l] } }, `${label} dW ${l}`));
-    out.push(colSum(dev, { R: B, C: nout }, { x: d.buffer, out: grads, offsets: { x: d.offset, out: layout.b[l] } }));
+    // dW_l = Xᵀ·d ; db_l = Σ_rows d. When b_l directly follows W_l (nin·nout % 4 == 0 in the
+    // 4-aligned layout) both come from one matmul whose A has an extra row of ones.
+    if (layout.b[l] === layout.w[l] + nin * nout) {
+      out.push(matmul(dev, { M: nin + 1, K: B, N: nout, transA: true, onesRow: true },
+        { a: x.buffer, b: d.buffer, c: grads, offsets: { a: x.offset, b: d.offset, c: layout.w[l] } }, `${label} dW ${l}`));
+    } else {
+      out.push(matmul(dev, { M: nin, K: B, N: nout, transA: true }, { a: x.buffer, b: d.buffer, c: grads, offsets: { a: x.offset, b: d.offset, c: layout.w[l] } }, `${label} dW ${l}`));
+      out.push(colSum(dev, { R: B, C: nout }, { x: d.buffer, out: grads, offsets: { x: d.offset, out: layout.b[l] } }));
+    }
     if (l > 0) {
       // d_{l-1} = (d·W_lᵀ) ⊙ act'(H_{l-1})
       const next = dH[(L - 1 - l) % 2];

@@ -5,3 +5,4 @@ export * from './objectives.js';
 export * from './gae.js';
 export * from './adam.js';
 export * from './rng.js';
+export * from './mlp.js';

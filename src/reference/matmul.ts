@@ -8,20 +8,22 @@ export function activateGradFromOutputRef(h: number, act: Activation): number {
   return act === 'tanh' ? 1 - h * h : act === 'relu' ? (h > 0 ? 1 : 0) : 1;
 }
 
-/** Same semantics as `matmul()`: a [batch,M,K] (or [batch,K,M]), b [batch,K,N] (or [batch,N,K]). */
+/** Same semantics as `matmul()`: a [batch,M,K] (or [batch,K,M]; M-1 rows with onesRow), b [batch,K,N] (or [batch,N,K]). */
 export function matmulRef(
-  spec: { M: number; N: number; K: number; batch?: number; transA?: boolean; transB?: boolean; act?: Activation; gate?: Activation; accum?: boolean },
+  spec: { M: number; N: number; K: number; batch?: number; transA?: boolean; transB?: boolean; act?: Activation; gate?: Activation; accum?: boolean; onesRow?: boolean },
   a: ArrayLike<number>, b: ArrayLike<number>, bias?: ArrayLike<number>, gate?: ArrayLike<number>, cIn?: ArrayLike<number>,
 ): Float64Array {
   const { M, N, K } = spec;
   const batch = spec.batch ?? 1;
   const c = new Float64Array(batch * M * N);
+  // With onesRow, A holds rows 0..M-2 and row M-1 of op(A) is all ones.
+  const rowsA = spec.onesRow ? M - 1 : M;
   for (let t = 0; t < batch; t++) {
     for (let m = 0; m < M; m++) {
       for (let n = 0; n < N; n++) {
         let acc = 0;
         for (let k = 0; k < K; k++) {
-          const av = spec.transA ? a[t * M * K + k * M + m] : a[t * M * K + m * K + k];
+          const av = m >= rowsA ? 1 : spec.transA ? a[t * rowsA * K + k * rowsA + m] : a[t * rowsA * K + m * K + k];
           const bv = spec.transB ? b[t * K * N + n * K + k] : b[t * K * N + k * N + n];
           acc += av * bv;
         }
