@@ -2,7 +2,7 @@
 // the bias row) against the f64 reference, whose gradient is checked by finite differences.
 import { describe, it, expect } from 'vitest';
 import { getDevice, rng, randArray, randInt, expectClose } from './helpers.js';
-import { mlpBackward, mlpForward, mlpLayout, type MlpLayout } from '../src/nn/mlp.js';
+import { mlpBackward, mlpBackwardNets, mlpForward, mlpForwardNets, mlpLayout, type MlpBackwardSlots, type MlpLayout } from '../src/nn/mlp.js';
 import { mlpBackwardRef, mlpForwardRef } from '../src/reference/mlp.js';
 import { runDispatches } from '../src/gpu/kernel.js';
 import type { Activation } from '../src/kernels/matmul.js';
@@ -69,6 +69,53 @@ describe('MLP forward and backward', () => {
       const idx = weightIndices(layout);
       expectClose(idx.map((k) => gGot[k]), idx.map((k) => gWant[k]), 1e-5 * Math.sqrt(B * hmax) * 8, 1e-4, `${what} gradients`);
       for (const b of [...acts, ...dH, pBuf, gBuf, xBuf, dBuf]) b.destroy();
+    }
+  });
+
+  it('two nets in shared buffers (actor and critic) batch their same-shaped layers and equal the reference', async () => {
+    const dev = await getDevice();
+    const r = rng(91);
+    // [actor dims, critic dims, B, dispatches]: same-shaped layers pair up (forward, dW, dX); a
+    // W·b whose size is not a multiple of 4 takes a separate bias-gradient dispatch.
+    const cases: [number[], number[], number, number][] = [
+      [[4, 64, 64, 2], [4, 64, 64, 1], 128, 11], [[3, 8, 1], [3, 8, 1], 5, 6], [[5, 6, 7, 3], [5, 9, 1], 33, 18], [[2, 1], [2, 4, 4, 1], 7, 11],
+    ];
+    for (const [da, dc, B, expected] of cases) {
+      const act: Activation = 'tanh';
+      const la = mlpLayout(da, 0), lc = mlpLayout(dc, la.size);
+      const P = la.size + lc.size;
+      const params = randArray(r, P, -0.5, 0.5);
+      const x = randArray(r, B * da[0]);
+      const dOut = randArray(r, B * (da.at(-1)! + dc.at(-1)!));
+      const La = da.length - 1, Lc = dc.length - 1;
+      const width = (dims: number[], l: number) => (l + 2 < dims.length ? dims[l + 1] : 0);
+      const hidden = Array.from({ length: Math.max(La, Lc) - 1 }, (_, l) => dev.buffer(`hidden ${l}`, Math.max(4, B * (width(da, l) + width(dc, l)) * 4)));
+      const heads = [dev.buffer('actor head', B * da.at(-1)! * 4), dev.buffer('critic head', B * dc.at(-1)! * 4)];
+      const hmax = Math.max(...da, ...dc);
+      const dH = [dev.buffer('dH a', 2 * B * hmax * 4), dev.buffer('dH b', 2 * B * hmax * 4)];
+      const pBuf = dev.upload('params', params), gBuf = dev.upload('grads', new Float32Array(P).fill(NaN));
+      const xBuf = dev.upload('x', x), dBuf = dev.upload('dOut', dOut);
+      const nets: MlpBackwardSlots[] = [
+        { layout: la, label: 'actor', acts: [...hidden.slice(0, La - 1).map((buffer) => ({ buffer, offset: 0 })), { buffer: heads[0], offset: 0 }],
+          dOut: { buffer: dBuf, offset: 0 }, dH: [{ buffer: dH[0], offset: 0 }, { buffer: dH[1], offset: 0 }] },
+        { layout: lc, label: 'critic', acts: [...hidden.slice(0, Lc - 1).map((buffer, l) => ({ buffer, offset: B * width(da, l) })), { buffer: heads[1], offset: 0 }],
+          dOut: { buffer: dBuf, offset: B * da.at(-1)! }, dH: [{ buffer: dH[0], offset: B * hmax }, { buffer: dH[1], offset: B * hmax }] },
+      ];
+      const input = { buffer: xBuf, offset: 0 };
+      const dispatches = [...mlpForwardNets(dev, nets, B, act, input, pBuf), ...mlpBackwardNets(dev, nets, B, act, input, pBuf, gBuf)];
+      const what = `actor [${da}] critic [${dc}] B ${B}`;
+      expect(dispatches.length, `${what}: dispatches ${dispatches.map((d) => d.label).join(', ')}`).toBe(expected);
+      runDispatches(dev, 'mlp pair test', dispatches);
+      const gGot = await dev.readF32(gBuf, P);
+      for (const [i, [layout, dims]] of ([[la, da], [lc, dc]] as [MlpLayout, number[]][]).entries()) {
+        const want = mlpForwardRef(layout, params, x, B, act);
+        expectClose(await dev.readF32(heads[i], B * dims.at(-1)!), want.at(-1)!, 1e-4, 1e-5, `${what} net ${i} output`);
+        const dO = dOut.subarray(i === 0 ? 0 : B * da.at(-1)!, i === 0 ? B * da.at(-1)! : undefined);
+        const gWant = mlpBackwardRef(layout, params, want, dO, B, act, P);
+        const idx = weightIndices(layout);
+        expectClose(idx.map((k) => gGot[k]), idx.map((k) => gWant[k]), 1e-5 * Math.sqrt(B * hmax) * 8, 1e-4, `${what} net ${i} gradients`);
+      }
+      for (const b of [...hidden, ...heads, ...dH, pBuf, gBuf, xBuf, dBuf]) b.destroy();
     }
   });
 });

@@ -37,11 +37,17 @@ export interface MatmulBuffers {
   a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; bias?: GPUBuffer; gate?: GPUBuffer;
   /** Element offsets into each buffer (default 0). */
   offsets?: { a?: number; b?: number; c?: number; bias?: number; gate?: number };
+  /**
+   * Elements between consecutive batch items (default: densely packed, e.g. M·K for A). A stride
+   * of 0 shares one operand across the batch; the actor and critic of a policy run as a batch of
+   * 2 this way, with the critic's parameters and activations at a fixed distance from the actor's.
+   */
+  strides?: { a?: number; b?: number; c?: number; bias?: number; gate?: number };
 }
 
-/** regblock_vec4 reads B as vec4 rows: B not transposed, N and B's offset multiples of 4. */
-export function vec4Eligible(spec: MatmulSpec, offB = 0): boolean {
-  return !spec.transB && spec.N % 4 === 0 && offB % 4 === 0;
+/** regblock_vec4 reads B as vec4 rows: B not transposed, N, B's offset and batch stride multiples of 4. */
+export function vec4Eligible(spec: MatmulSpec, offB = 0, strideB = spec.K * spec.N): boolean {
+  return !spec.transB && spec.N % 4 === 0 && offB % 4 === 0 && strideB % 4 === 0;
 }
 
 /**
@@ -51,10 +57,10 @@ export function vec4Eligible(spec: MatmulSpec, offB = 0): boolean {
  * [128..1024 × 64]·[64 × 64] products, `npm run bench -- kernels`), 4×4 below. On real GPUs the
  * shared-memory tiles win.
  */
-export function autoMatmulVariant(dev: WgrlDevice, spec: MatmulSpec, offB = 0): MatmulVariant {
+export function autoMatmulVariant(dev: WgrlDevice, spec: MatmulSpec, offB = 0, strideB = spec.K * spec.N): MatmulVariant {
   if (!dev.adapter.isSoftware) return 'tiled';
   if (spec.M >= 8 && spec.N >= 8) return 'regblock8';
-  return vec4Eligible(spec, offB) ? 'regblock_vec4' : 'regblock';
+  return vec4Eligible(spec, offB, strideB) ? 'regblock_vec4' : 'regblock';
 }
 
 /** Binds C = gate(act(op(A)·op(B) + bias)) (+C); returns a dispatch to encode in a pass. */
@@ -63,25 +69,34 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
   const batch = spec.batch ?? 1;
   checkDims(label, { M, N, K, batch });
   if (batch > 65535) throw new Error(`${label}: batch ${batch} exceeds the 65535 workgroups of one dispatch dimension; split it`);
-  const o = { a: 0, b: 0, c: 0, bias: 0, gate: 0, ...bufs.offsets };
+  const off = bufs.offsets ?? {};
+  const o = { a: off.a ?? 0, b: off.b ?? 0, c: off.c ?? 0, bias: off.bias ?? 0, gate: off.gate ?? 0 };
   // Rows of op(A) held in the A buffer.
   const rowsA = spec.onesRow ? M - 1 : M;
   if (rowsA < 1) throw new Error(`${label}: onesRow needs M >= 2 (at least one stored row of A), got M = ${M}`);
-  checkExtent(label, 'a', bufs.a, o.a, batch * rowsA * K);
-  checkExtent(label, 'b', bufs.b, o.b, batch * K * N);
-  checkExtent(label, 'c', bufs.c, o.c, batch * M * N);
+  const sb = bufs.strides ?? {};
+  const st = { a: sb.a ?? rowsA * K, b: sb.b ?? K * N, c: sb.c ?? M * N, bias: sb.bias ?? N, gate: sb.gate ?? M * N };
+  for (const [k, v] of Object.entries(st)) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`${label}: batch stride of '${k}' must be a non-negative integer, got ${v}`);
+  }
+  // Items of one batch may not overlap in C (each invocation writes its own outputs only).
+  if (batch > 1 && st.c < M * N) throw new Error(`${label}: batch stride of 'c' (${st.c}) is smaller than one [${M}, ${N}] result; outputs would overlap`);
+  const extent = (stride: number, one: number) => (batch - 1) * stride + one;
+  checkExtent(label, 'a', bufs.a, o.a, extent(st.a, rowsA * K));
+  checkExtent(label, 'b', bufs.b, o.b, extent(st.b, K * N));
+  checkExtent(label, 'c', bufs.c, o.c, extent(st.c, M * N));
   if (spec.bias) {
     if (!bufs.bias) throw new Error(`${label}: spec.bias is set but no bias buffer was given`);
-    checkExtent(label, 'bias', bufs.bias, o.bias, batch * N);
+    checkExtent(label, 'bias', bufs.bias, o.bias, extent(st.bias, N));
   }
   const gate = spec.gate ?? 'none';
   if (gate !== 'none') {
     if (!bufs.gate) throw new Error(`${label}: spec.gate is set but no gate buffer was given`);
-    checkExtent(label, 'gate', bufs.gate, o.gate, batch * M * N);
+    checkExtent(label, 'gate', bufs.gate, o.gate, extent(st.gate, M * N));
   }
-  let variant = spec.variant ?? autoMatmulVariant(dev, spec, o.b);
+  let variant = spec.variant ?? autoMatmulVariant(dev, spec, o.b, st.b);
   // An explicit vec4 request falls back where its alignment does not hold.
-  if (variant === 'regblock_vec4' && !vec4Eligible(spec, o.b)) variant = 'regblock';
+  if (variant === 'regblock_vec4' && !vec4Eligible(spec, o.b, st.b)) variant = 'regblock';
   const kernel = familyKernel(dev, 'matmul', `matmul_${variant}`, {
     TRANS_A: !!spec.transA, TRANS_B: !!spec.transB, HAS_BIAS: !!spec.bias,
     ACT: ACTIVATION_CODE[spec.act ?? 'none'], GATE: ACTIVATION_CODE[gate], ACCUM: !!spec.accum, ONES_ROW: !!spec.onesRow,
@@ -98,7 +113,7 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
   const bindings: Record<number, GPUBuffer> = { 1: bufs.a, 2: bufs.b, 3: bufs.bias ?? dummy, 4: bufs.c, 5: bufs.gate ?? dummy };
   if (variant === 'regblock_vec4') { delete bindings[2]; bindings[6] = bufs.b; }
   return kernel.bind(bindings,
-    [M, N, K, batch, o.a, o.b, o.c, o.bias, rowsA * K, K * N, M * N, N, o.gate, M * N, rowsA, 0],
+    [M, N, K, batch, o.a, o.b, o.c, o.bias, st.a, st.b, st.c, st.bias, o.gate, st.gate, rowsA, 0],
     wg, label);
 }
 

@@ -2,7 +2,7 @@
 // then b [out]. Forward and backward over a minibatch are matmul dispatches (shaders/matmul.wgsl).
 import type { WgrlDevice } from '../gpu/device.js';
 import type { BoundKernel } from '../gpu/kernel.js';
-import { matmul, type Activation } from '../kernels/matmul.js';
+import { matmul, type Activation, type MatmulSpec } from '../kernels/matmul.js';
 import { colSum } from '../kernels/reduce.js';
 import { CpuRng } from '../util/random.js';
 
@@ -61,16 +61,22 @@ export function orthogonalInit(params: Float32Array, layout: MlpLayout, gains: n
 
 export interface Slice { buffer: GPUBuffer; offset: number }
 
+/** One network of a pass: its layout and where its layer outputs live (acts[l]: [B, dims[l+1]]). */
+export interface MlpSlots {
+  layout: MlpLayout;
+  acts: Slice[];
+  label: string;
+}
+
+/** Backward also needs dL/d(output) [B, out] and two scratch slices of [B, max hidden] used in turn. */
+export interface MlpBackwardSlots extends MlpSlots {
+  dOut: Slice;
+  dH: [Slice, Slice];
+}
+
 /** acts[l] = act(acts[l-1]·W_l + b_l); the last layer is linear. `acts` are [B, dims[l+1]] buffers. */
 export function mlpForward(dev: WgrlDevice, layout: MlpLayout, B: number, act: Activation, input: Slice, params: GPUBuffer, acts: GPUBuffer[], label: string): BoundKernel[] {
-  const out: BoundKernel[] = [];
-  const L = layout.dims.length - 1;
-  for (let l = 0; l < L; l++) {
-    const a = l === 0 ? input : { buffer: acts[l - 1], offset: 0 };
-    out.push(matmul(dev, { M: B, K: layout.dims[l], N: layout.dims[l + 1], bias: true, act: l === L - 1 ? 'none' : act },
-      { a: a.buffer, b: params, bias: params, c: acts[l], offsets: { a: a.offset, b: layout.w[l], bias: layout.b[l] } }, `${label} forward ${l}`));
-  }
-  return out;
+  return mlpForwardNets(dev, [{ layout, acts: acts.map((buffer) => ({ buffer, offset: 0 })), label }], B, act, input, params);
 }
 
 /**
@@ -80,28 +86,106 @@ export function mlpForward(dev: WgrlDevice, layout: MlpLayout, B: number, act: A
  */
 export function mlpBackward(dev: WgrlDevice, layout: MlpLayout, B: number, act: Activation, input: Slice, acts: GPUBuffer[],
   dOut: Slice, params: GPUBuffer, grads: GPUBuffer, dH: [GPUBuffer, GPUBuffer], label: string): BoundKernel[] {
+  const net: MlpBackwardSlots = { layout, acts: acts.map((buffer) => ({ buffer, offset: 0 })), label, dOut, dH: [{ buffer: dH[0], offset: 0 }, { buffer: dH[1], offset: 0 }] };
+  return mlpBackwardNets(dev, [net], B, act, input, params, grads);
+}
+
+/**
+ * Forward of one or more MLPs over the same input (the actor and the critic). A layer with the
+ * same shape in two nets becomes one matmul over a batch of 2 (see pairedMatmul).
+ */
+export function mlpForwardNets(dev: WgrlDevice, nets: MlpSlots[], B: number, act: Activation, input: Slice, params: GPUBuffer): BoundKernel[] {
   const out: BoundKernel[] = [];
-  const L = layout.dims.length - 1;
-  let d: Slice = dOut;
-  for (let l = L - 1; l >= 0; l--) {
-    const nin = layout.dims[l], nout = layout.dims[l + 1];
-    const x = l === 0 ? input : { buffer: acts[l - 1], offset: 0 };
-    // dW_l = Xᵀ·d ; db_l = Σ_rows d. When b_l directly follows W_l (nin·nout % 4 == 0 in the
-    // 4-aligned layout) both come from one matmul whose A has an extra row of ones.
-    if (layout.b[l] === layout.w[l] + nin * nout) {
-      out.push(matmul(dev, { M: nin + 1, K: B, N: nout, transA: true, onesRow: true },
-        { a: x.buffer, b: d.buffer, c: grads, offsets: { a: x.offset, b: d.offset, c: layout.w[l] } }, `${label} dW ${l}`));
-    } else {
-      out.push(matmul(dev, { M: nin, K: B, N: nout, transA: true }, { a: x.buffer, b: d.buffer, c: grads, offsets: { a: x.offset, b: d.offset, c: layout.w[l] } }, `${label} dW ${l}`));
-      out.push(colSum(dev, { R: B, C: nout }, { x: d.buffer, out: grads, offsets: { x: d.offset, out: layout.b[l] } }));
-    }
-    if (l > 0) {
-      // d_{l-1} = (d·W_lᵀ) ⊙ act'(H_{l-1})
-      const next = dH[(L - 1 - l) % 2];
-      out.push(matmul(dev, { M: B, K: nout, N: nin, transB: true, gate: act },
-        { a: d.buffer, b: params, c: next, gate: acts[l - 1], offsets: { a: d.offset, b: layout.w[l] } }, `${label} dX ${l}`));
-      d = { buffer: next, offset: 0 };
-    }
+  const depth = Math.max(...nets.map((n) => n.layout.dims.length - 1));
+  for (let l = 0; l < depth; l++) {
+    out.push(...pairedMatmul(dev, 'forward', nets.map((n) => {
+      const L = n.layout.dims.length - 1;
+      if (l >= L) return null;
+      const a = l === 0 ? input : n.acts[l - 1];
+      return {
+        label: n.label, layer: l,
+        spec: { M: B, K: n.layout.dims[l], N: n.layout.dims[l + 1], bias: true, act: l === L - 1 ? 'none' : act },
+        a, b: { buffer: params, offset: n.layout.w[l] }, bias: { buffer: params, offset: n.layout.b[l] }, c: n.acts[l],
+      };
+    })));
   }
   return out;
+}
+
+/**
+ * Backward of one or more MLPs, from the output layer down: per layer dW (with db as its last
+ * row when b follows W), then dX gated by the activation's derivative. Layers with the same shape
+ * in two nets (counted from the output) run as one batched matmul.
+ */
+export function mlpBackwardNets(dev: WgrlDevice, nets: MlpBackwardSlots[], B: number, act: Activation, input: Slice,
+  params: GPUBuffer, grads: GPUBuffer): BoundKernel[] {
+  const out: BoundKernel[] = [];
+  const depth = Math.max(...nets.map((n) => n.layout.dims.length - 1));
+  // Derivative w.r.t. each net's current layer output; step j handles layer L - 1 - j.
+  const d = nets.map((n) => n.dOut);
+  for (let j = 0; j < depth; j++) {
+    const layer = (n: MlpBackwardSlots) => n.layout.dims.length - 2 - j;
+    // dW_l = Xᵀ·d ; db_l = Σ_rows d. When b_l directly follows W_l (nin·nout % 4 == 0 in the
+    // 4-aligned layout) both come from one matmul whose A has an extra row of ones.
+    const dW: (MatmulOp | null)[] = [];
+    for (const [i, n] of nets.entries()) {
+      const l = layer(n);
+      if (l < 0) { dW.push(null); continue; }
+      const nin = n.layout.dims[l], nout = n.layout.dims[l + 1];
+      const x = l === 0 ? input : n.acts[l - 1];
+      const fused = n.layout.b[l] === n.layout.w[l] + nin * nout;
+      dW.push({ label: n.label, layer: l, spec: { M: fused ? nin + 1 : nin, K: B, N: nout, transA: true, onesRow: fused }, a: x, b: d[i], c: { buffer: grads, offset: n.layout.w[l] } });
+      if (!fused) out.push(colSum(dev, { R: B, C: nout }, { x: d[i].buffer, out: grads, offsets: { x: d[i].offset, out: n.layout.b[l] } }));
+    }
+    out.push(...pairedMatmul(dev, 'dW', dW));
+    // d_{l-1} = (d·W_lᵀ) ⊙ act'(H_{l-1})
+    const dX = nets.map((n, i) => {
+      const l = layer(n);
+      if (l <= 0) return null;
+      const next = n.dH[j % 2];
+      const op: MatmulOp = { label: n.label, layer: l, spec: { M: B, K: n.layout.dims[l + 1], N: n.layout.dims[l], transB: true, gate: act },
+        a: d[i], b: { buffer: params, offset: n.layout.w[l] }, c: next, gate: n.acts[l - 1] };
+      d[i] = next;
+      return op;
+    });
+    out.push(...pairedMatmul(dev, 'dX', dX));
+  }
+  return out;
+}
+
+/** A matmul of one net's layer with its operands as buffer slices. */
+export interface MatmulOp { label: string; layer: number; spec: MatmulSpec; a: Slice; b: Slice; c: Slice; bias?: Slice; gate?: Slice }
+
+/**
+ * The given matmuls (null: a net without this layer). Two with the same spec whose operands sit
+ * in the same buffers with the second's offsets at or after the first's become one dispatch over
+ * a batch of 2, the offset differences as batch strides: the actor and the critic of a policy
+ * share one dispatch per hidden layer (half the dispatches and twice the workgroups per dispatch).
+ */
+export function pairedMatmul(dev: WgrlDevice, what: string, ops: (MatmulOp | null)[]): BoundKernel[] {
+  const live = ops.filter((o): o is MatmulOp => o !== null);
+  const one = (o: MatmulOp) => matmul(dev, o.spec, {
+    a: o.a.buffer, b: o.b.buffer, c: o.c.buffer, bias: o.bias?.buffer, gate: o.gate?.buffer,
+    offsets: { a: o.a.offset, b: o.b.offset, c: o.c.offset, bias: o.bias?.offset, gate: o.gate?.offset },
+  }, `${o.label} ${what} ${o.layer}`);
+  if (live.length === 2) {
+    const [p, q] = live;
+    const keys = ['a', 'b', 'c', 'bias', 'gate'] as const;
+    const strides: Record<string, number> = {};
+    let ok = JSON.stringify(p.spec) === JSON.stringify(q.spec);
+    for (const k of keys) {
+      const x = p[k], y = q[k];
+      if (!x || !y) { ok &&= !x && !y; continue; }
+      ok &&= x.buffer === y.buffer && y.offset >= x.offset;
+      strides[k] = y.offset - x.offset;
+    }
+    // Each item writes its own [M, N] block of C.
+    if (ok && strides.c >= p.spec.M * p.spec.N) {
+      return [matmul(dev, { ...p.spec, batch: 2 }, {
+        a: p.a.buffer, b: p.b.buffer, c: p.c.buffer, bias: p.bias?.buffer, gate: p.gate?.buffer,
+        offsets: { a: p.a.offset, b: p.b.offset, c: p.c.offset, bias: p.bias?.offset, gate: p.gate?.offset }, strides,
+      }, `${p.label}+${q.label} ${what} ${p.layer}`)];
+    }
+  }
+  return live.map(one);
 }

@@ -8,7 +8,7 @@ import { colStats, colSum } from '../kernels/reduce.js';
 import { ALGO_CODE } from '../kernels/objectives.js';
 import { actionDim, getEnv, type EnvSpec } from '../envs/spec.js';
 import { initPolicyParams, policyLayout, type PolicyLayout } from '../nn/policy.js';
-import { mlpBackward, mlpForward } from '../nn/mlp.js';
+import { mlpBackwardNets, mlpForwardNets, type MlpBackwardSlots } from '../nn/mlp.js';
 import { CpuRng } from '../util/random.js';
 import { makeConfig, type TrainConfig } from './config.js';
 import { Rollout } from './rollout.js';
@@ -111,10 +111,16 @@ export class Trainer {
     this.perm = dev.buffer('permutations', E * this.batchSize * 4);
     this.permHost = new Uint32Array(E * this.batchSize);
     const mb = dev.buffer('minibatch', B * (O + D + 1 + OUT + 3) * 4);
-    const actorActs = L.actor.dims.slice(1).map((d, l) => dev.buffer(`actor activations ${l}`, B * d * 4));
-    const criticActs = L.critic.dims.slice(1).map((d, l) => dev.buffer(`critic activations ${l}`, B * d * 4));
+    // Hidden layer l of both nets in one buffer, the critic's [B, width] after the actor's, and
+    // the scratch derivatives likewise, so same-shaped layers run as one batched matmul
+    // (mlpForwardNets). The heads get their own buffers: the loss binds them whole.
+    const La = L.actor.dims.length - 1, Lc = L.critic.dims.length - 1;
+    const hiddenWidth = (dims: number[], l: number) => (l + 2 < dims.length ? dims[l + 1] : 0);
+    const hidden = Array.from({ length: Math.max(La, Lc) - 1 }, (_, l) =>
+      dev.buffer(`hidden activations ${l}`, B * (hiddenWidth(L.actor.dims, l) + hiddenWidth(L.critic.dims, l)) * 4));
+    const actorOut = dev.buffer('actor head', B * OUT * 4), criticOut = dev.buffer('critic value', B * 4);
     const hmax = Math.max(...L.actor.dims, ...L.critic.dims);
-    const dH: [GPUBuffer, GPUBuffer] = [dev.buffer('dH a', B * hmax * 4), dev.buffer('dH b', B * hmax * 4)];
+    const dH = [dev.buffer('dH a', 2 * B * hmax * 4), dev.buffer('dH b', 2 * B * hmax * 4)];
     const dhead = dev.buffer('d head', B * (OUT + 1 + D) * 4);
     const diag = dev.buffer('diagnostics', B * DIAG.length * 4);
     this.metrics = dev.buffer('metrics', METRICS_LEN * 4);
@@ -147,17 +153,24 @@ export class Trainer {
       params: this.params, grads: this.grads, m: this.adamM, v: this.adamV, state: this.adamState, lr: this.scalars, partials: adamPartials,
     });
     const input = { buffer: mb, offset: 0 };
+    const actorNet: MlpBackwardSlots = {
+      layout: L.actor, label: 'actor',
+      acts: [...hidden.slice(0, La - 1).map((buffer) => ({ buffer, offset: 0 })), { buffer: actorOut, offset: 0 }],
+      dOut: { buffer: dhead, offset: 0 }, dH: [{ buffer: dH[0], offset: 0 }, { buffer: dH[1], offset: 0 }],
+    };
+    const criticNet: MlpBackwardSlots = {
+      layout: L.critic, label: 'critic',
+      acts: [...hidden.slice(0, Lc - 1).map((buffer, l) => ({ buffer, offset: B * hiddenWidth(L.actor.dims, l) })), { buffer: criticOut, offset: 0 }],
+      dOut: { buffer: dhead, offset: B * OUT }, dH: [{ buffer: dH[0], offset: B * hmax }, { buffer: dH[1], offset: B * hmax }],
+    };
     // Forward and backward bind the same buffers for every minibatch: encoded once, reused.
-    const actorFwd = mlpForward(dev, L.actor, B, c.activation, input, this.params, actorActs, 'actor');
-    const criticFwd = mlpForward(dev, L.critic, B, c.activation, input, this.params, criticActs, 'critic');
-    const actorOut = actorActs[actorActs.length - 1], criticOut = criticActs[criticActs.length - 1];
+    const forward = mlpForwardNets(dev, [actorNet, criticNet], B, c.activation, input, this.params);
     const advStats = colStats(dev, { R: B, C: 1 }, { x: mb, out: this.scalars, offsets: { x: B * (O + D + 1 + OUT), out: 4 } });
     // The discrete loss reads no parameters (binding 4 holds the log-std for Gaussian policies).
     const lossBindings: Record<number, GPUBuffer> = { 1: mb, 2: actorOut, 3: criticOut, 5: this.scalars, 6: dhead, 7: diag };
     if (continuous) lossBindings[4] = this.params;
     const loss = lossK.bind(lossBindings, uniforms(0), grid(B, 64), 'policy/value loss');
-    const actorBwd = mlpBackward(dev, L.actor, B, c.activation, input, actorActs, { buffer: dhead, offset: 0 }, this.params, this.grads, dH, 'actor');
-    const criticBwd = mlpBackward(dev, L.critic, B, c.activation, input, criticActs, { buffer: dhead, offset: B * OUT }, this.params, this.grads, dH, 'critic');
+    const backward = mlpBackwardNets(dev, [actorNet, criticNet], B, c.activation, input, this.params, this.grads);
     const logstdGrad = continuous ? [colSum(dev, { R: B, C: D }, { x: dhead, out: this.grads, offsets: { x: B * (OUT + 1), out: L.logstd } })] : [];
     const diagScale = 1 / (B * E * M);
     const diagFirst = colSum(dev, { R: B, C: DIAG.length, scale: diagScale }, { x: diag, out: this.metrics });
@@ -165,7 +178,7 @@ export class Trainer {
     for (let e = 0; e < E; e++) {
       for (let m = 0; m < M; m++) {
         const gather = gatherK.bind({ 1: this.rollout.trajBuffer, 2: this.perm, 3: mb }, uniforms(e * this.batchSize + m * B), grid(B, 64), `gather e${e} m${m}`);
-        passes.push(gather, advStats, ...actorFwd, ...criticFwd, loss, ...actorBwd, ...criticBwd, ...logstdGrad,
+        passes.push(gather, advStats, ...forward, loss, ...backward, ...logstdGrad,
           e === 0 && m === 0 ? diagFirst : diagAccum, ...adamSteps);
       }
     }
