@@ -53,9 +53,9 @@ export function vec4Eligible(spec: MatmulSpec, offB = 0, strideB = spec.K * spec
 /**
  * The variant a spec without one gets, per adapter and shape. SwiftShader runs a workgroup
  * barrier at ~40-120 ns per invocation, so the barrier-free register-blocked kernels win there:
- * 8×8 blocks once the output has 8 rows and columns (1.2-1.9× the 4×4 kernels on the trainer's
- * [128..1024 × 64]·[64 × 64] products, `npm run bench -- kernels`), 4×4 below. On real GPUs the
- * shared-memory tiles win.
+ * 8×8 blocks once the output has 8 rows and columns (1.25× the best 4×4 kernel on [128×64]·[64×64],
+ * 1.85× on [4096×64]·[64×64]: `npm run bench -- kernels`), 4×4 below (on [4096×64]·[64×4] the 8×8
+ * kernel is 0.8× regblock_vec4). On real GPUs the shared-memory tiles win.
  */
 export function autoMatmulVariant(dev: WgrlDevice, spec: MatmulSpec, offB = 0, strideB = spec.K * spec.N): MatmulVariant {
   if (!dev.adapter.isSoftware) return 'tiled';
