@@ -4,8 +4,10 @@
 //             dW = Xᵀ·dY                (TRANS_A = true)
 //             [dW; db] = [X, 1]ᵀ·dY     (TRANS_A, ONES_ROW: op(A) gains a last row of ones, so C's last
 //                                        row is the bias gradient Σ_rows dY; it lands on b when b follows W)
+// Batch items are p.stride* elements apart (0 shares an operand: actor and critic as a batch of 2).
 // Variants (llm.c style): matmul_naive (1 output/thread), matmul_regblock (4×4 outputs/thread,
-// no workgroup memory, no barriers: fastest on SwiftShader), matmul_tiled (64×64 tile in
+// no workgroup memory, no barriers), matmul_regblock_vec4 (the same, B rows as vec4),
+// matmul_regblock8 (8×8 outputs/thread: fastest on SwiftShader), matmul_tiled (64×64 tile in
 // workgroup memory, 16×16 threads with 4×4 each: for real GPUs).
 
 // Activation codes (ACT and GATE): 0 none, 1 tanh, 2 relu.

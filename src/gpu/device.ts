@@ -40,7 +40,6 @@ export class WgrlDevice {
   bytesAllocated = 0;
   /** Holds whatever must stay referenced for the device's life (Dawn's GPU object in Node). */
   private readonly keepAlive: unknown;
-  private choices = new Map<string, string>();
   private readonly staging = new Map<number, GPUBuffer[]>();
 
   constructor(readonly device: GPUDevice, adapter: AdapterDescription, keepAlive?: unknown) {
@@ -59,13 +58,6 @@ export class WgrlDevice {
   }
 
   get limits(): GPUSupportedLimits { return this.device.limits; }
-
-  /** Memoises a per-adapter choice (kernel variant) so it is measured or decided once. */
-  choose(key: string, decide: () => string): string {
-    let v = this.choices.get(key);
-    if (v === undefined) { v = decide(); this.choices.set(key, v); }
-    return v;
-  }
 
   private checkAlive(): void {
     if (this.lostReason) throw new GpuError(`${this.lostReason}. Create a new device to continue.`, 'lost');
