@@ -72,6 +72,21 @@ fn a_rows(b: u32, m0: u32) -> vec4u {
                a_index(b, min(m0 + 2u, last), 0u), a_index(b, min(m0 + 3u, last), 0u));
 }
 
+// The first row and column of output block `blk` (edge × edge blocks, row-major), and 1 in z
+// when the block lies in C (invocations past the last block return).
+fn block_origin(blk: u32, edge: u32) -> vec3u {
+  let nbN = (p.N + edge - 1u) / edge;
+  let nbM = (p.M + edge - 1u) / edge;
+  return vec3u((blk / nbN) * edge, (blk % nbN) * edge, select(0u, 1u, blk < nbN * nbM));
+}
+
+// Start indices (k = 0) in B of columns n0..n0+3, clamped to the last column.
+fn b_cols(b: u32, n0: u32) -> vec4u {
+  let last = p.N - 1u;
+  return vec4u(b_index(b, 0u, min(n0, last)), b_index(b, 0u, min(n0 + 1u, last)),
+               b_index(b, 0u, min(n0 + 2u, last)), b_index(b, 0u, min(n0 + 3u, last)));
+}
+
 // With ONES_ROW the register-blocked kernels accumulate row M - 1 (Σ_k B[k, n0..n0+3]) in `ones`
 // and swap it in at the store; the tiled kernel loads the ones into its tile instead.
 fn ones_row_select(m: u32, c: vec4f, ones: vec4f, swap: bool) -> vec4f {
@@ -126,21 +141,17 @@ fn matmul_naive(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
 @compute @workgroup_size(64)
 fn matmul_regblock(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                    @builtin(local_invocation_index) lid: u32) {
-  let nbN = (p.N + 3u) / 4u;
-  let nbM = (p.M + 3u) / 4u;
-  let blk = (wid.x + wid.y * nwg.x) * 64u + lid;
-  if (blk >= nbN * nbM) { return; }
+  let o = block_origin((wid.x + wid.y * nwg.x) * 64u + lid, 4u);
+  if (o.z == 0u) { return; }
   let b = wid.z;
-  let m0 = (blk / nbN) * 4u;
-  let n0 = (blk % nbN) * 4u;
+  let m0 = o.x;
+  let n0 = o.y;
   let aStepK = select(1u, p.rowsA, TRANS_A);
   let bStepK = select(p.N, 1u, TRANS_B);
   let ar = a_rows(b, m0);
   let a0 = ar.x; let a1 = ar.y; let a2 = ar.z; let a3 = ar.w;
-  let b0 = b_index(b, 0u, min(n0, p.N - 1u));
-  let b1 = b_index(b, 0u, min(n0 + 1u, p.N - 1u));
-  let b2 = b_index(b, 0u, min(n0 + 2u, p.N - 1u));
-  let b3 = b_index(b, 0u, min(n0 + 3u, p.N - 1u));
+  let bc = b_cols(b, n0);
+  let b0 = bc.x; let b1 = bc.y; let b2 = bc.z; let b3 = bc.w;
   var c0 = vec4f(0.0);
   var c1 = vec4f(0.0);
   var c2 = vec4f(0.0);
@@ -164,13 +175,11 @@ fn matmul_regblock(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
 @compute @workgroup_size(64)
 fn matmul_regblock_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                         @builtin(local_invocation_index) lid: u32) {
-  let nbN = p.N / 4u;
-  let nbM = (p.M + 3u) / 4u;
-  let blk = (wid.x + wid.y * nwg.x) * 64u + lid;
-  if (blk >= nbN * nbM) { return; }
+  let o = block_origin((wid.x + wid.y * nwg.x) * 64u + lid, 4u);
+  if (o.z == 0u) { return; }
   let b = wid.z;
-  let m0 = (blk / nbN) * 4u;
-  let n0 = (blk % nbN) * 4u;
+  let m0 = o.x;
+  let n0 = o.y;
   let aStepK = select(1u, p.rowsA, TRANS_A);
   let ar = a_rows(b, m0);
   let a0 = ar.x; let a1 = ar.y; let a2 = ar.z; let a3 = ar.w;
@@ -199,22 +208,17 @@ fn matmul_regblock_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
 @compute @workgroup_size(64)
 fn matmul_regblock8(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                     @builtin(local_invocation_index) lid: u32) {
-  let nbN = (p.N + 7u) / 8u;
-  let nbM = (p.M + 7u) / 8u;
-  let blk = (wid.x + wid.y * nwg.x) * 64u + lid;
-  if (blk >= nbN * nbM) { return; }
+  let o = block_origin((wid.x + wid.y * nwg.x) * 64u + lid, 8u);
+  if (o.z == 0u) { return; }
   let b = wid.z;
-  let m0 = (blk / nbN) * 8u;
-  let n0 = (blk % nbN) * 8u;
+  let m0 = o.x;
+  let n0 = o.y;
   let aStepK = select(1u, p.rowsA, TRANS_A);
   let bStepK = select(p.N, 1u, TRANS_B);
   let ar0 = a_rows(b, m0);
   let ar1 = a_rows(b, m0 + 4u);
-  let lastN = p.N - 1u;
-  let bc0 = vec4u(b_index(b, 0u, min(n0, lastN)), b_index(b, 0u, min(n0 + 1u, lastN)),
-                  b_index(b, 0u, min(n0 + 2u, lastN)), b_index(b, 0u, min(n0 + 3u, lastN)));
-  let bc1 = vec4u(b_index(b, 0u, min(n0 + 4u, lastN)), b_index(b, 0u, min(n0 + 5u, lastN)),
-                  b_index(b, 0u, min(n0 + 6u, lastN)), b_index(b, 0u, min(n0 + 7u, lastN)));
+  let bc0 = b_cols(b, n0);
+  let bc1 = b_cols(b, n0 + 4u);
   var c0 = vec4f(0.0); var d0 = vec4f(0.0);
   var c1 = vec4f(0.0); var d1 = vec4f(0.0);
   var c2 = vec4f(0.0); var d2 = vec4f(0.0);
