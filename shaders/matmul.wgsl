@@ -171,7 +171,8 @@ fn matmul_regblock(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
 }
 
 // As matmul_regblock, reading each 4-wide row of B with one vec4 load. Valid when B is not
-// transposed, N % 4 == 0 and offB % 4 == 0 (the wrapper checks), so a block never straddles rows.
+// transposed and N, offB and strideB are multiples of 4 (the wrapper checks), so a block never
+// straddles rows or batch items.
 @compute @workgroup_size(64)
 fn matmul_regblock_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                         @builtin(local_invocation_index) lid: u32) {

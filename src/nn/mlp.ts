@@ -164,28 +164,22 @@ export interface MatmulOp { label: string; layer: number; spec: MatmulSpec; a: S
  */
 export function pairedMatmul(dev: WgrlDevice, what: string, ops: (MatmulOp | null)[]): BoundKernel[] {
   const live = ops.filter((o): o is MatmulOp => o !== null);
-  const one = (o: MatmulOp) => matmul(dev, o.spec, {
+  const bind = (o: MatmulOp, label: string, batch?: { strides: Record<string, number> }) => matmul(dev, batch ? { ...o.spec, batch: 2 } : o.spec, {
     a: o.a.buffer, b: o.b.buffer, c: o.c.buffer, bias: o.bias?.buffer, gate: o.gate?.buffer,
-    offsets: { a: o.a.offset, b: o.b.offset, c: o.c.offset, bias: o.bias?.offset, gate: o.gate?.offset },
-  }, `${o.label} ${what} ${o.layer}`);
+    offsets: { a: o.a.offset, b: o.b.offset, c: o.c.offset, bias: o.bias?.offset, gate: o.gate?.offset }, strides: batch?.strides,
+  }, label);
   if (live.length === 2) {
     const [p, q] = live;
-    const keys = ['a', 'b', 'c', 'bias', 'gate'] as const;
     const strides: Record<string, number> = {};
     let ok = JSON.stringify(p.spec) === JSON.stringify(q.spec);
-    for (const k of keys) {
+    for (const k of ['a', 'b', 'c', 'bias', 'gate'] as const) {
       const x = p[k], y = q[k];
       if (!x || !y) { ok &&= !x && !y; continue; }
       ok &&= x.buffer === y.buffer && y.offset >= x.offset;
       strides[k] = y.offset - x.offset;
     }
     // Each item writes its own [M, N] block of C.
-    if (ok && strides.c >= p.spec.M * p.spec.N) {
-      return [matmul(dev, { ...p.spec, batch: 2 }, {
-        a: p.a.buffer, b: p.b.buffer, c: p.c.buffer, bias: p.bias?.buffer, gate: p.gate?.buffer,
-        offsets: { a: p.a.offset, b: p.b.offset, c: p.c.offset, bias: p.bias?.offset, gate: p.gate?.offset }, strides,
-      }, `${p.label}+${q.label} ${what} ${p.layer}`)];
-    }
+    if (ok && strides.c >= p.spec.M * p.spec.N) return [bind(p, `${p.label}+${q.label} ${what} ${p.layer}`, { strides })];
   }
-  return live.map(one);
+  return live.map((o) => bind(o, `${o.label} ${what} ${o.layer}`));
 }
