@@ -6,7 +6,7 @@
 //! kernels
 
 struct AdamParams {
-  P: u32, nPartials: u32, _pad0: u32, _pad1: u32,
+  P: u32, nPartials: u32, lrOffset: u32, _pad1: u32,   // lrOffset: element of lr holding the learning rate
   beta1: f32, beta2: f32, eps: f32, maxNorm: f32,   // maxNorm <= 0 disables clipping
 }
 
@@ -16,7 +16,7 @@ struct AdamParams {
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;       // [P] first moment
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;       // [P] second moment
 @group(0) @binding(5) var<storage, read_write> state: array<f32>;   // [4]: step, grad norm, clip coefficient, α
-@group(0) @binding(6) var<storage, read> lr: array<f32>;            // [1] learning rate, written once per iteration
+@group(0) @binding(6) var<storage, read> lr: array<f32>;            // [lrOffset + 1]: the learning rate at lrOffset, written once per iteration
 @group(0) @binding(7) var<storage, read> partials: array<f32>;      // [nPartials] Σg² pieces (sumsq_partial)
 
 @compute @workgroup_size(1)
@@ -30,7 +30,7 @@ fn adam_prepare() {
   state[0] = step;
   state[1] = norm;
   state[2] = clip;
-  state[3] = lr[0] / (1.0 - pow(p.beta1, step));
+  state[3] = lr[p.lrOffset] / (1.0 - pow(p.beta1, step));
 }
 
 @compute @workgroup_size(64)

@@ -4,24 +4,18 @@
 //   gather_minibatch    copies the rows perm[b] of every field the update needs into mb
 //   policy_value_loss   per sample: objective (shaders/objectives.wgsl), value loss, entropy,
 //                       per-state KL, their gradients w.r.t. the policy head and value, diagnostics
-// Composed in TS with the functions of gae, objectives and categorical or gaussian in front,
-// and constants OBS_DIM, OUT_DIM, ACT_DIM. The `//! discrete` or `//! continuous` section is kept.
+// Composed by src/gpu/compose.ts (trainModule) with, in front: constants OBS_DIM, OUT_DIM,
+// ACT_DIM; the generated TrainParams struct and the index constants of the shared records
+// SCALAR_* (the engine's per-iteration scalars), DIAG_* (per-sample diagnostics, DIAG of them)
+// and METRIC_* (the update metrics) declared in src/algos/on_policy.ts and src/train/trainer.ts;
+// the functions of gae, objectives and categorical or gaussian; the algorithm's objective and
+// `objective_coefs()`. The `//! discrete` or `//! continuous` section is kept.
 
 //! kernels
 
-override ALGO: u32 = 0u;
 override CLIP_VALUE: bool = true;
 override NORM_ADV: bool = true;
 override BOOTSTRAP_TRUNCATION: bool = false;
-
-struct TrainParams {
-  T: u32, N: u32, B: u32, permOffset: u32,         // permOffset: first index of this minibatch in perm
-  offObs: u32, offActions: u32, offLogp: u32, offDist: u32,
-  offValues: u32, offRewards: u32, offTerm: u32, offTrunc: u32,
-  offFinalValues: u32, offAdv: u32, offReturns: u32, logstdOff: u32,
-  gamma: f32, lambda: f32, eps: f32, dmax: f32,
-  entCoef: f32, vfCoef: f32, _pad0: u32, _pad1: u32,
-}
 
 // Minibatch buffer sections (element offsets), B rows each.
 fn mb_obs(b: u32) -> u32 { return b * OBS_DIM; }
@@ -32,13 +26,11 @@ fn mb_adv(B: u32) -> u32 { return B * (OBS_DIM + ACT_DIM + 1u + OUT_DIM); }
 fn mb_returns(B: u32) -> u32 { return mb_adv(B) + B; }
 fn mb_values(B: u32) -> u32 { return mb_adv(B) + 2u * B; }
 
-const DIAG: u32 = 7u;  // pg loss, value loss, entropy, per-state KL, approx-KL (k3), clipped, ratio
-
 @group(0) @binding(0) var<uniform> tp: TrainParams;
 @group(0) @binding(1) var<storage, read_write> traj: array<f32>;      // packed trajectory (gae_traj writes adv/returns)
 @group(0) @binding(2) var<storage, read> perm: array<u32>;            // [epochs, T·N] permutations
 @group(0) @binding(3) var<storage, read_write> mb: array<f32>;        // minibatch sections, see mb_*
-@group(0) @binding(4) var<storage, read_write> metrics: array<f32>;   // [16]: diag means, then Var(R), Var(R - V)
+@group(0) @binding(4) var<storage, read_write> metrics: array<f32>;   // [METRICS]: diagnostic means, Var(R), Var(R - V)
 
 // ---- GAE over the packed trajectory
 fn gae_reward(i: u32) -> f32 { return traj[tp.offRewards + i]; }
@@ -80,8 +72,8 @@ fn explained_variance(@builtin(local_invocation_index) lid: u32) {
     let var_r = t.y / m - (t.x / m) * (t.x / m);
     let var_e = t.w / m - (t.z / m) * (t.z / m);
     // The host forms 1 - var_e/var_r (NaN when var_r is 0, as CleanRL's np.nan).
-    metrics[DIAG] = var_r;
-    metrics[DIAG + 1u] = var_e;
+    metrics[METRIC_VAR_RETURNS] = var_r;
+    metrics[METRIC_VAR_RESIDUAL] = var_e;
   }
 }
 
@@ -107,31 +99,32 @@ fn gather_minibatch(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
 @group(0) @binding(2) var<storage, read> head: array<f32>;         // [B, OUT_DIM] actor output: logits or means
 @group(0) @binding(3) var<storage, read> value: array<f32>;        // [B] critic output
 @group(0) @binding(4) var<storage, read> params: array<f32>;       // [P] (log-std for Gaussian policies)
-@group(0) @binding(5) var<storage, read> scalars: array<f32>;      // [8 + ACT_DIM]: lr, β (ppo-kl), -, -, advantage sum, mean,
-                                                                    // unbiased var (col_stats), -, log-std at collection time
+@group(0) @binding(5) var<storage, read> scalars: array<f32>;      // [SCALARS] the engine's record (SCALAR_*): learning rate,
+                                                                    // advantage sum/mean/unbiased var (col_stats), objective
+                                                                    // coefficients, log-std at collection time [ACT_DIM]
 @group(0) @binding(6) var<storage, read_write> dhead: array<f32>;  // [B, OUT_DIM] dL/dhead, then [B] dL/dV, then [B, ACT_DIM] dL/dlogstd rows
 @group(0) @binding(7) var<storage, read_write> diag: array<f32>;   // [B, DIAG]
 
 fn normalized_advantage(b: u32) -> f32 {
   let a = mbr[mb_adv(lp.B) + b];
   if (!NORM_ADV) { return a; }
-  return (a - scalars[5]) / (sqrt(scalars[6]) + 1e-8);
+  return (a - scalars[SCALAR_ADV_MEAN]) / (sqrt(scalars[SCALAR_ADV_VAR]) + 1e-8);
 }
 
 // Value loss, its gradient, and the per-sample diagnostics.
 fn finish_sample(b: u32, o: Obj, logp: f32, entropy: f32, d: f32) {
   let B = lp.B;
-  let vl = value_loss(value[b], mbr[mb_values(B) + b], mbr[mb_returns(B) + b], lp.eps, CLIP_VALUE);
+  let vl = value_loss(value[b], mbr[mb_values(B) + b], mbr[mb_returns(B) + b], lp.clip, CLIP_VALUE);
   dhead[B * OUT_DIM + b] = lp.vfCoef * vl.y / f32(B);
   let lr = logp - mbr[mb_logp(B) + b];
   let r = exp(lr);
-  diag[b * DIAG] = -o.value;
-  diag[b * DIAG + 1u] = vl.x;
-  diag[b * DIAG + 2u] = entropy;
-  diag[b * DIAG + 3u] = d;
-  diag[b * DIAG + 4u] = (r - 1.0) - lr;
-  diag[b * DIAG + 5u] = select(0.0, 1.0, abs(r - 1.0) > lp.eps);
-  diag[b * DIAG + 6u] = r;
+  diag[b * DIAG + DIAG_POLICY_LOSS] = -o.value;
+  diag[b * DIAG + DIAG_VALUE_LOSS] = vl.x;
+  diag[b * DIAG + DIAG_ENTROPY] = entropy;
+  diag[b * DIAG + DIAG_AVERAGE_KLD] = d;
+  diag[b * DIAG + DIAG_APPROX_KL] = (r - 1.0) - lr;
+  diag[b * DIAG + DIAG_CLIPFRAC] = select(0.0, 1.0, abs(r - 1.0) > lp.clip);
+  diag[b * DIAG + DIAG_MEAN_RATIO] = r;
 }
 
 //! discrete
@@ -149,7 +142,7 @@ fn policy_value_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
   let logp = logit_at(b, a) - lse;
   let h = cat_entropy(b, OUT_DIM, lse);
   let d = cat_kl(b, OUT_DIM, lse, olse);
-  let o = policy_objective(ALGO, logp, mbr[mb_logp(B) + b], normalized_advantage(b), d, lp.eps, scalars[1], lp.dmax);
+  let o = policy_objective(logp, mbr[mb_logp(B) + b], normalized_advantage(b), d, objective_coefs());
   // loss = -obj/B - entCoef·H/B (+ value term)
   let s = 1.0 / f32(B);
   for (var i = 0u; i < OUT_DIM; i++) {
@@ -165,7 +158,7 @@ fn old_mean_at(r: u32, j: u32) -> f32 { return mbr[mb_dist(lp.B) + r * OUT_DIM +
 fn action_at(r: u32, j: u32) -> f32 { return mbr[mb_actions(lp.B) + r * ACT_DIM + j]; }
 fn logstd_at(j: u32) -> f32 { return params[lp.logstdOff + j]; }
 // The log-std when the rollout was collected: the trainer copies it into scalars before the update.
-fn old_logstd_at(j: u32) -> f32 { return scalars[8u + j]; }
+fn old_logstd_at(j: u32) -> f32 { return scalars[SCALAR_OLD_LOGSTD + j]; }
 
 @compute @workgroup_size(64)
 fn policy_value_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -175,7 +168,7 @@ fn policy_value_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
   let logp = gauss_logp(b, ACT_DIM);
   let h = gauss_entropy(ACT_DIM);
   let d = gauss_kl(b, ACT_DIM);
-  let o = policy_objective(ALGO, logp, mbr[mb_logp(B) + b], normalized_advantage(b), d, lp.eps, scalars[1], lp.dmax);
+  let o = policy_objective(logp, mbr[mb_logp(B) + b], normalized_advantage(b), d, objective_coefs());
   let s = 1.0 / f32(B);
   for (var j = 0u; j < ACT_DIM; j++) {
     dhead[b * OUT_DIM + j] = -s * (o.dlogp * gauss_dlogp_dmean(b, j) + o.dkl * gauss_dkl_dmean(b, j));

@@ -1,7 +1,9 @@
 // The platform-independent API shared by Node (src/index.ts) and the browser (src/browser.ts).
-export { WgrlDevice, GpuError, GpuTimer, deviceFromGpu, describeAdapter, adapterName, wgsl, wgslFunctions, DATA_USAGE, BufferUsage, type AdapterDescription } from './gpu/device.js';
+export { WgrlDevice, GpuError, GpuTimer, deviceFromGpu, describeAdapter, adapterName, DATA_USAGE, BufferUsage, type AdapterDescription } from './gpu/device.js';
 export { Kernel, BoundKernel, runDispatches, grid, packUniforms, type Dispatch, type UniformField } from './gpu/kernel.js';
 export { wgslSources } from './generated/shaders.js';
+export { wgsl, wgslFunctions, selectActionSection, rolloutModule, composeTrainModule, objectiveSection } from './gpu/compose.js';
+export { sharedStruct, SharedStruct, type FieldDecl } from './gpu/structs.js';
 export * from './kernels/matmul.js';
 export * from './kernels/softmax.js';
 export * from './kernels/distributions.js';
@@ -15,11 +17,14 @@ export { getEnv, ENV_IDS, validateEnvSpec, actionDim, policyOutputDim, ENV_PRELU
 export { REFERENCE_ENVS, type RefEnv } from './envs/reference.js';
 export { mlpLayout, orthogonalInit, mlpForward, mlpBackward, type MlpLayout } from './nn/mlp.js';
 export { policyLayout, initPolicyParams, type PolicyLayout, type NetworkConfig } from './nn/policy.js';
-export { Rollout, trajLayout, rolloutModule, type RolloutOptions, type TrajLayout } from './train/rollout.js';
+export { Rollout, trajLayout, type RolloutOptions, type TrajLayout } from './train/rollout.js';
 export { Trainer, type IterationMetrics, type HostState } from './train/trainer.js';
-export { makeConfig, validateConfig, ConfigError, DISCRETE_DEFAULTS, CONTINUOUS_DEFAULTS, FIELDS, type TrainConfig } from './train/config.js';
+export { ALGORITHMS, getAlgorithm, type AlgorithmFields } from './algos/registry.js';
+export type { Algorithm, AlgorithmField, AlgorithmState, Objective, Plan, PlanContext, EngineBuffers } from './algos/algorithm.js';
+export { onPolicyPlan, ON_POLICY, TRAIN_PARAMS, DIAGNOSTICS, UPDATE_METRICS } from './algos/on_policy.js';
+export { makeConfig, validateConfig, ConfigError, DISCRETE_DEFAULTS, CONTINUOUS_DEFAULTS, FIELDS, type TrainConfig, type CommonConfig } from './train/config.js';
 export { CpuRng } from './util/random.js';
 export { InputError } from './errors.js';
-export { envStep, envReset, envStepWidth, selectActionSection } from './envs/batch.js';
+export { envStep, envReset, envStepWidth } from './envs/batch.js';
 export { isJsEnvSpec, hostSteppedEnvSpec, type JsEnv, type JsEnvSpec, type JsStepResult } from './envs/js_env.js';
 export { referenceJsEnvSpec } from './envs/reference.js';

@@ -6,8 +6,10 @@ import { getDevice, rng, randArray } from './helpers.js';
 import { Kernel, grid, runDispatches } from '../src/gpu/kernel.js';
 import { getEnv } from '../src/envs/spec.js';
 import { policyLayout } from '../src/nn/policy.js';
-import { trainModule } from '../src/train/trainer.js';
-import { ALGOS, ALGO_CODE } from '../src/kernels/objectives.js';
+import { scalarsRecord } from '../src/train/trainer.js';
+import { composeTrainModule, coefField } from '../src/gpu/compose.js';
+import { ALGOS, getAlgorithm } from '../src/algos/registry.js';
+import { TRAIN_PARAMS, DIAGNOSTICS, UPDATE_METRICS } from '../src/algos/on_policy.js';
 
 describe('fused policy/value loss', () => {
   for (const id of ['Acrobot-v1', 'Pendulum-v1']) {
@@ -17,7 +19,7 @@ describe('fused policy/value loss', () => {
         const env = getEnv(id), layout = policyLayout(env, { actorHidden: [4], criticHidden: [4], activation: 'tanh' });
         const continuous = env.action.type === 'continuous';
         const B = 7, O = env.obsDim, OUT = layout.outDim, D = continuous ? OUT : 1;
-        const r = rng(ALGO_CODE[algo] * 13 + O);
+        const r = rng(ALGOS.indexOf(algo) * 13 + O);
         const vfCoef = 0.5, entCoef = 0.05;
         const head = randArray(r, B * OUT, -1, 1), value = randArray(r, B, -1, 1);
         const params = new Float32Array(layout.size);
@@ -32,23 +34,32 @@ describe('fused policy/value loss', () => {
         mb.set(randArray(r, B, -2, 2), B * (O + D + 1 + OUT));
         mb.set(randArray(r, B, -1, 1), B * (O + D + 1 + OUT) + B);
         mb.set(Float32Array.from(value, (v) => v + 0.4 * (r() - 0.5)), B * (O + D + 1 + OUT) + 2 * B);
-        // lr, β, -, -, advantage sum/mean/var, -, old log-std.
-        const scalars = new Float32Array(8 + D);
-        scalars.set([0, 2, 0, 0, 0, 0.1, 1.3, 0]); // β = 2 so ppo-kl's KL term is not small
-        if (continuous) scalars.set(Array.from(params.subarray(layout.logstd, layout.logstd + D), (x) => x + 0.1), 8);
-        const kernel = new Kernel(dev, 'fused loss test', trainModule(env, layout), 'policy_value_loss', { ALGO: ALGO_CODE[algo], CLIP_VALUE: true, NORM_ADV: true });
-        const uniforms = [1, B, B, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, Math.max(layout.logstd, 0),
-          { f: 0.99 }, { f: 0.95 }, { f: 0.2 }, { f: 0.02 }, { f: entCoef }, { f: vfCoef }, 0, 0];
-        const bufs = { mb: dev.upload('mb', mb), scalars: dev.upload('scalars', scalars), dhead: dev.buffer('dhead', B * (OUT + 1 + D) * 4), diag: dev.buffer('diag', B * 7 * 4) };
+        const algorithm = getAlgorithm(algo), rec = scalarsRecord(algorithm, D);
+        const scalars = new Float32Array(rec.size);
+        scalars[rec.offset.advMean] = 0.1;
+        scalars[rec.offset.advVar] = 1.3;
+        // β = 2 so ppo-kl's KL term is not small.
+        const coefs: Record<string, number> = { eps: 0.2, beta: 2, dmax: 0.02 };
+        for (const k of algorithm.objective.coefficients) scalars[rec.offset[coefField(k)]] = coefs[k];
+        if (continuous) scalars.set(Array.from(params.subarray(layout.logstd, layout.logstd + D), (x) => x + 0.1), rec.offset.oldLogstd);
+        const code = composeTrainModule(env, layout, algorithm.objective, { params: TRAIN_PARAMS, scalars: rec, diagnostics: DIAGNOSTICS, metrics: UPDATE_METRICS });
+        const kernel = new Kernel(dev, 'fused loss test', code, 'policy_value_loss', { CLIP_VALUE: true, NORM_ADV: true });
+        const uniforms = TRAIN_PARAMS.uniforms({
+          T: 1, N: B, B, permOffset: 0, offObs: 0, offActions: 0, offLogp: 0, offDist: 0, offValues: 0, offRewards: 0, offTerm: 0,
+          offTrunc: 0, offFinalValues: 0, offAdv: 0, offReturns: 0, logstdOff: Math.max(layout.logstd, 0),
+          gamma: 0.99, lambda: 0.95, clip: 0.2, entCoef, vfCoef,
+        });
+        const DIAG = DIAGNOSTICS.length, at = DIAGNOSTICS.offset;
+        const bufs = { mb: dev.upload('mb', mb), scalars: dev.upload('scalars', scalars), dhead: dev.buffer('dhead', B * (OUT + 1 + D) * 4), diag: dev.buffer('diag', B * DIAG * 4) };
         async function evaluate(h: Float32Array, v: Float32Array, p: Float32Array) {
           const hb = dev.upload('head', h), vb = dev.upload('value', v), pb = dev.upload('params', p);
           const binds: Record<number, GPUBuffer> = { 1: bufs.mb, 2: hb, 3: vb, 5: bufs.scalars, 6: bufs.dhead, 7: bufs.diag };
           if (continuous) binds[4] = pb;
           runDispatches(dev, 'fused loss', [kernel.bind(binds, uniforms, grid(B, 64))]);
-          const diag = await dev.readF32(bufs.diag, B * 7), grad = await dev.readF32(bufs.dhead, B * (OUT + 1 + D));
+          const diag = await dev.readF32(bufs.diag, B * DIAG), grad = await dev.readF32(bufs.dhead, B * (OUT + 1 + D));
           [hb, vb, pb].forEach((b) => b.destroy());
           let loss = 0;
-          for (let b = 0; b < B; b++) loss += (diag[b * 7] + vfCoef * diag[b * 7 + 1] - entCoef * diag[b * 7 + 2]) / B;
+          for (let b = 0; b < B; b++) loss += (diag[b * DIAG + at.policyLoss] + vfCoef * diag[b * DIAG + at.valueLoss] - entCoef * diag[b * DIAG + at.entropy]) / B;
           return { loss, grad };
         }
         const base = await evaluate(head, value, params);

@@ -1,24 +1,13 @@
 // Stepping and resetting batches of GPU environment states from JS (shaders/env_step.wgsl).
 import type { WgrlDevice } from '../gpu/device.js';
-import { wgsl, wgslFunctions } from '../gpu/device.js';
+import { envStepModule } from '../gpu/compose.js';
 import { Kernel, grid, type BoundKernel } from '../gpu/kernel.js';
 import { actionDim, ENV_PRELUDE, validateEnvSpec, type EnvSpec } from './spec.js';
 import { checkDims, checkExtent } from '../kernels/common.js';
 
-/** Keeps one `//! discrete` / `//! continuous` section of a composed shader. */
-export function selectActionSection(src: string, discrete: boolean): string {
-  const disc = src.indexOf('\n//! discrete\n'), cont = src.indexOf('\n//! continuous\n');
-  if (disc < 0 || cont < 0) throw new Error('shader lacks //! discrete and //! continuous sections');
-  return src.slice(0, disc) + (discrete ? src.slice(disc, cont) : src.slice(cont));
-}
-
 function envKernel(dev: WgrlDevice, env: EnvSpec, entry: string): Kernel {
   validateEnvSpec(env);
-  const code = [
-    `const STATE_DIM: u32 = ${env.stateDim}u;\nconst OBS_DIM: u32 = ${env.obsDim}u;\nconst ACT_DIM: u32 = ${actionDim(env)}u;`,
-    env.wgsl, ENV_PRELUDE, wgslFunctions('rng'), selectActionSection(wgsl('env_step'), env.action.type === 'discrete'),
-  ].join('\n');
-  return new Kernel(dev, `env ${env.id}`, code, entry);
+  return new Kernel(dev, `env ${env.id}`, envStepModule(env, ENV_PRELUDE), entry);
 }
 
 /** Row width of `envStep`'s output: next state, observation, reward, terminated. */

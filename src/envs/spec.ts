@@ -1,5 +1,5 @@
 // What the runtime needs to know about a GPU environment: its WGSL module and shapes.
-import { wgsl } from '../gpu/device.js';
+import { wgsl } from '../gpu/compose.js';
 import { InputError } from '../errors.js';
 
 export type ActionSpace =

@@ -1,6 +1,5 @@
 // The device wrapper every kernel and trainer uses: adapter description, pipeline cache,
 // buffer helpers, error scopes that name the kernel, device-loss reporting, timing.
-import { wgslSources } from '../generated/shaders.js';
 
 export type Constants = Record<string, number | boolean>;
 
@@ -244,20 +243,6 @@ export class GpuTimer {
     const t = new BigUint64Array(await this.dev.read(this.resolveBuf, 16));
     return Number(t[1] - t[0]);
   }
-}
-
-/** The WGSL source of a family in shaders/ (e.g. 'matmul', 'envs/cartpole'). */
-export function wgsl(name: string): string {
-  const s = wgslSources[name];
-  if (s === undefined) throw new Error(`no WGSL source '${name}' in shaders/ (have: ${Object.keys(wgslSources).join(', ')})`);
-  return s;
-}
-
-/** The functions of a family (everything above its `//! kernels` line), for composing fused modules. */
-export function wgslFunctions(name: string): string {
-  const s = wgsl(name);
-  const i = s.indexOf('\n//! kernels\n');
-  return i < 0 ? s : s.slice(0, i);
 }
 
 export function describeAdapter(info: GPUAdapterInfo | undefined, isFallback: boolean): AdapterDescription {

@@ -1,5 +1,6 @@
 // Shared checks for kernel wrappers: shapes and buffer extents, with errors that say the fix.
-import { wgsl, wgslFunctions, type Constants, type WgrlDevice } from '../gpu/device.js';
+import type { Constants, WgrlDevice } from '../gpu/device.js';
+import { composeFamilies, wgsl } from '../gpu/compose.js';
 import { Kernel } from '../gpu/kernel.js';
 
 export function checkDims(kernel: string, dims: Record<string, number>): void {
@@ -32,6 +33,5 @@ export function familyKernel(dev: WgrlDevice, family: string, entry: string, con
 
 /** A kernel whose module is several families' functions followed by `kernels` source. */
 export function composedKernel(dev: WgrlDevice, label: string, families: string[], kernels: string, entry: string, constants: Constants = {}): Kernel {
-  const code = families.map((f) => `// ---- functions of shaders/${f}.wgsl\n${wgslFunctions(f)}`).join('\n') + '\n' + kernels;
-  return new Kernel(dev, label, code, entry, constants);
+  return new Kernel(dev, label, composeFamilies(families, kernels), entry, constants);
 }

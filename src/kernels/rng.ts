@@ -1,7 +1,7 @@
 // Philox4x32-10 counter-based random numbers and sampling (shaders/rng.wgsl).
 import type { WgrlDevice } from '../gpu/device.js';
 import { grid, type BoundKernel, type Kernel } from '../gpu/kernel.js';
-import { wgsl } from '../gpu/device.js';
+import { wgsl } from '../gpu/compose.js';
 import { checkDims, checkExtent, composedKernel } from './common.js';
 
 export interface RngKey {

@@ -1,27 +1,14 @@
-// f64 references for the policy objectives and value loss (SPEC §3).
-import type { Algo } from '../kernels/objectives.js';
+// f64 references for the policy objectives (each algorithm's module holds its own) and the
+// value loss (SPEC §3).
+import { getAlgorithm, type Algo } from '../algos/registry.js';
+import type { ObjRef } from '../algos/algorithm.js';
 
-export interface ObjRef { value: number; dlogp: number; dkl: number }
+export type { ObjRef };
 
+/** The objective of `algo` with the coefficients it declares taken from eps, beta, dmax. */
 export function policyObjectiveRef(algo: Algo, logp: number, logpOld: number, adv: number, d: number,
   eps = 0.2, beta = 0, dmax = 0.02): ObjRef {
-  const r = Math.exp(logp - logpOld);
-  switch (algo) {
-    case 'ppo': {
-      const u = r * adv, c = Math.min(Math.max(r, 1 - eps), 1 + eps) * adv;
-      return u <= c ? { value: u, dlogp: adv * r, dkl: 0 } : { value: c, dlogp: 0, dkl: 0 };
-    }
-    case 'ppo-kl': return { value: r * adv - beta * d, dlogp: adv * r, dkl: -beta };
-    case 'spo-kl': {
-      const s = Math.sign(adv);
-      const f = d > dmax ? dmax / d : 1;
-      const df = d > dmax ? -dmax / (d * d) : 0;
-      const w = (f + s - 1) * s;
-      return { value: r * adv * w, dlogp: adv * w * r, dkl: r * adv * df * s };
-    }
-    case 'spo': return { value: r * adv - Math.abs(adv) / (2 * eps) * (r - 1) ** 2, dlogp: (adv - Math.abs(adv) / eps * (r - 1)) * r, dkl: 0 };
-    case 'a2c': return { value: logp * adv, dlogp: adv, dkl: 0 };
-  }
+  return getAlgorithm(algo).objective.reference(Math.exp(logp - logpOld), logp, adv, d, { eps, beta, dmax });
 }
 
 /** [loss, dloss/dV] */

@@ -4,7 +4,7 @@
 // Writes go to a temporary file that is renamed over the target: a crash never leaves a
 // half-written checkpoint.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync, existsSync } from 'node:fs';
-import type { HostState, Trainer } from './trainer.js';
+import { ADAM_STATE, type HostState, type Trainer } from './trainer.js';
 import type { TrainConfig } from './config.js';
 import type { MlpLayout } from '../nn/mlp.js';
 import type { PolicyLayout } from '../nn/policy.js';
@@ -114,7 +114,7 @@ export async function saveCheckpoint(trainer: Trainer, path: string): Promise<vo
   if (L.continuous) tensors.set('actor_logstd', f32([1, L.outDim], params.slice(L.logstd, L.logstd + L.outDim)));
   tensors.set('wgrl.optimizer.exp_avg', f32([L.size], await dev.readF32(trainer.adamM, L.size)));
   tensors.set('wgrl.optimizer.exp_avg_sq', f32([L.size], await dev.readF32(trainer.adamV, L.size)));
-  tensors.set('wgrl.optimizer.state', f32([4], await dev.readF32(trainer.adamState, 4)));
+  tensors.set('wgrl.optimizer.state', f32([ADAM_STATE.length], await dev.readF32(trainer.adamState, ADAM_STATE.length)));
   tensors.set('wgrl.normalization', f32([ro.normStats.size / 4], await dev.readF32(ro.normStats)));
   tensors.set('wgrl.env.state', f32([trainer.config.numEnvs, trainer.env.stateDim], await dev.readF32(ro.envState, trainer.config.numEnvs * trainer.env.stateDim)));
   tensors.set('wgrl.env.episode', f32([trainer.config.numEnvs, 4], await dev.readF32(ro.envBook, trainer.config.numEnvs * 4)));
@@ -151,9 +151,17 @@ export function restoreCheckpoint(trainer: Trainer, meta: CheckpointMeta, tensor
   dev.write(trainer.params, checkpointParams(L, tensors));
   dev.write(trainer.adamM, need(tensors, 'wgrl.optimizer.exp_avg', L.size));
   dev.write(trainer.adamV, need(tensors, 'wgrl.optimizer.exp_avg_sq', L.size));
-  dev.write(trainer.adamState, need(tensors, 'wgrl.optimizer.state', 4));
+  dev.write(trainer.adamState, need(tensors, 'wgrl.optimizer.state', ADAM_STATE.length));
   dev.write(ro.normStats, need(tensors, 'wgrl.normalization', ro.normStats.size / 4));
   dev.write(ro.envState, need(tensors, 'wgrl.env.state', c.numEnvs * trainer.env.stateDim));
   dev.write(ro.envBook, need(tensors, 'wgrl.env.episode', c.numEnvs * 4));
-  trainer.host = structuredClone(meta.host);
+  const host = structuredClone(meta.host) as HostState & Record<string, unknown>;
+  // Checkpoints written before algorithms kept their own state held it at the top level of the
+  // host record (PPO-KL's β): fields named as in the algorithm's state move into it.
+  if (!host.algorithm) {
+    host.algorithm = trainer.algorithm.initialState(c);
+    for (const k of Object.keys(host.algorithm)) if (typeof host[k] === 'number') host.algorithm[k] = host[k] as number;
+  }
+  for (const k of Object.keys(host.algorithm)) delete host[k];
+  trainer.host = host;
 }

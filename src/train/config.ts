@@ -1,13 +1,14 @@
 // One typed training config: CleanRL's names (camelCased) and defaults (ppo.py for discrete,
-// ppo_continuous_action.py for continuous actions). CLI flags are generated from FIELDS.
-import { ALGOS, type Algo } from '../kernels/objectives.js';
+// ppo_continuous_action.py for continuous actions), the common fields here and each
+// algorithm's own in its module (src/algos/). CLI flags are generated from FIELDS.
+import { ALGORITHMS, ALGOS, getAlgorithm, type Algo, type AlgorithmFields } from '../algos/registry.js';
 import type { Activation } from '../kernels/matmul.js';
 import { InputError } from '../errors.js';
 
-export interface TrainConfig {
+export interface CommonConfig {
   /** Gymnasium id of a built-in environment (CartPole-v1, Acrobot-v1, MountainCar-v0, Pendulum-v1, MountainCarContinuous-v0). */
   env: string;
-  /** Policy objective: ppo (clip), ppo-kl (adaptive β), spo (ICML 2025), spo-kl (clipped-KL form), a2c. */
+  /** Algorithm (src/algos/): ppo (clip), ppo-kl (adaptive β), spo (ICML 2025), spo-kl (clipped-KL form), a2c. */
   algo: Algo;
   /** Seed of initialisation, environment resets, action sampling and minibatch order. */
   seed: number;
@@ -41,12 +42,6 @@ export interface TrainConfig {
   vfCoef: number;
   /** Global gradient-norm clip (0 disables). */
   maxGradNorm: number;
-  /** spo-kl: the KL bound d_max. */
-  spoKlMax: number;
-  /** ppo-kl: target KL δ for the adaptive β rule. */
-  klTarget: number;
-  /** ppo-kl: initial penalty β. */
-  klBetaInit: number;
   /** Hidden sizes of the actor MLP. */
   actorHidden: number[];
   /** Hidden sizes of the critic MLP. */
@@ -61,11 +56,20 @@ export interface TrainConfig {
   normReward: boolean;
 }
 
+/** The common fields and every algorithm's own fields. */
+export type TrainConfig = CommonConfig & AlgorithmFields;
+
+export type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'list';
+
+/** Every algorithm's fields with their module's declaration. */
+const ALGORITHM_FIELDS = Object.values(ALGORITHMS).flatMap((a) => Object.entries(a.fields).map(([k, f]) => ({ algo: a.name, key: k, field: f })));
+
 export const DISCRETE_DEFAULTS: TrainConfig = {
   env: 'CartPole-v1', algo: 'ppo', seed: 1, totalTimesteps: 500_000, learningRate: 2.5e-4, numEnvs: 4, numSteps: 128,
   annealLr: true, gamma: 0.99, gaeLambda: 0.95, numMinibatches: 4, updateEpochs: 4, normAdv: true, clipCoef: 0.2,
-  clipVloss: true, entCoef: 0.01, vfCoef: 0.5, maxGradNorm: 0.5, spoKlMax: 0.02, klTarget: 0.01, klBetaInit: 1,
+  clipVloss: true, entCoef: 0.01, vfCoef: 0.5, maxGradNorm: 0.5,
   actorHidden: [64, 64], criticHidden: [64, 64], activation: 'tanh', bootstrapTruncation: false, normObs: false, normReward: false,
+  ...(Object.fromEntries(ALGORITHM_FIELDS.map((f) => [f.key, f.field.default])) as unknown as AlgorithmFields),
 };
 
 export const CONTINUOUS_DEFAULTS: Partial<TrainConfig> = {
@@ -73,16 +77,13 @@ export const CONTINUOUS_DEFAULTS: Partial<TrainConfig> = {
   entCoef: 0, normObs: true, normReward: true,
 };
 
-/** A2C: one pass over each batch as a single minibatch. */
-export const A2C_DEFAULTS: Partial<TrainConfig> = { updateEpochs: 1, numMinibatches: 1 };
-
-type Kind = 'string' | 'number' | 'integer' | 'boolean' | 'list';
-export const FIELDS: Record<keyof TrainConfig, Kind> = {
+export const FIELDS: Record<keyof TrainConfig, FieldKind> = {
   env: 'string', algo: 'string', seed: 'integer', totalTimesteps: 'integer', learningRate: 'number', numEnvs: 'integer',
   numSteps: 'integer', annealLr: 'boolean', gamma: 'number', gaeLambda: 'number', numMinibatches: 'integer', updateEpochs: 'integer',
   normAdv: 'boolean', clipCoef: 'number', clipVloss: 'boolean', entCoef: 'number', vfCoef: 'number', maxGradNorm: 'number',
-  spoKlMax: 'number', klTarget: 'number', klBetaInit: 'number', actorHidden: 'list', criticHidden: 'list', activation: 'string',
+  actorHidden: 'list', criticHidden: 'list', activation: 'string',
   bootstrapTruncation: 'boolean', normObs: 'boolean', normReward: 'boolean',
+  ...(Object.fromEntries(ALGORITHM_FIELDS.map((f) => [f.key, f.field.kind])) as Record<keyof AlgorithmFields, FieldKind>),
 };
 
 /** kebab-case flag of a field: numEnvs → --num-envs. */
@@ -90,12 +91,13 @@ export const flagName = (field: string) => field.replace(/[A-Z]/g, (c) => '-' + 
 
 /**
  * The full config for `overrides`: CleanRL's discrete defaults, then the continuous
- * defaults if the environment has continuous actions, then A2C's, then the overrides.
+ * defaults if the environment has continuous actions, then the algorithm's, then the overrides.
  */
 export function makeConfig(overrides: Partial<TrainConfig>, continuous: boolean): TrainConfig {
   const algo = overrides.algo ?? DISCRETE_DEFAULTS.algo;
+  const algorithmDefaults = ALGOS.includes(algo) ? getAlgorithm(algo).defaults ?? {} : {};
   const c: TrainConfig = {
-    ...DISCRETE_DEFAULTS, ...(continuous ? CONTINUOUS_DEFAULTS : {}), ...(algo === 'a2c' ? A2C_DEFAULTS : {}),
+    ...DISCRETE_DEFAULTS, ...(continuous ? CONTINUOUS_DEFAULTS : {}), ...algorithmDefaults,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
   validateConfig(c);
@@ -110,7 +112,7 @@ export function validateConfig(c: TrainConfig): void {
   const bad = (field: keyof TrainConfig, why: string) => {
     throw new ConfigError(`invalid --${flagName(field)} = ${JSON.stringify(c[field])}: ${why}`);
   };
-  for (const [k, kind] of Object.entries(FIELDS) as [keyof TrainConfig, Kind][]) {
+  for (const [k, kind] of Object.entries(FIELDS) as [keyof TrainConfig, FieldKind][]) {
     const v = c[k];
     if (kind === 'integer' && (!Number.isInteger(v) || (v as number) < (k === 'seed' ? 0 : 1))) bad(k, k === 'seed' ? 'must be an integer >= 0' : 'must be a positive integer');
     if (kind === 'number' && !Number.isFinite(v)) bad(k, 'must be a finite number');
@@ -123,8 +125,12 @@ export function validateConfig(c: TrainConfig): void {
   if (c.gamma < 0 || c.gamma > 1) bad('gamma', 'must be in [0, 1]');
   if (c.gaeLambda < 0 || c.gaeLambda > 1) bad('gaeLambda', 'must be in [0, 1]');
   if (c.clipCoef <= 0) bad('clipCoef', 'must be > 0');
-  for (const k of ['entCoef', 'vfCoef', 'maxGradNorm', 'spoKlMax', 'klTarget', 'klBetaInit'] as const) if (c[k] < 0) bad(k, 'must be >= 0');
-  if (c.spoKlMax <= 0 && c.algo === 'spo-kl') bad('spoKlMax', 'must be > 0 for spo-kl');
+  for (const k of ['entCoef', 'vfCoef', 'maxGradNorm'] as const) if (c[k] < 0) bad(k, 'must be >= 0');
+  // The chosen algorithm checks its own fields.
+  for (const f of ALGORITHM_FIELDS) {
+    const why = f.algo === c.algo ? f.field.check?.(c[f.key as keyof AlgorithmFields], c) : undefined;
+    if (why) bad(f.key as keyof TrainConfig, why);
+  }
   if (c.seed > 0xffffffff) bad('seed', 'must fit in 32 bits');
   const batch = c.numEnvs * c.numSteps;
   if (c.numMinibatches > batch) bad('numMinibatches', `a minibatch would be smaller than one sample: the batch is numEnvs × numSteps = ${batch}`);

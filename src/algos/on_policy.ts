@@ -1,0 +1,123 @@
+// The on-policy actor-critic update that PPO, PPO-KL, SPO, SPO-KL and A2C share (CleanRL's
+// ppo.py update loop): GAE and explained variance over the batch, then for every epoch ×
+// minibatch: gather, advantage statistics, actor and critic forward, the fused policy/value
+// loss with the algorithm's objective, backward, Adam with global-norm clipping. The algorithms
+// differ only in their objective (shaders/algos/<name>.wgsl) and host hooks.
+import { Kernel, grid, type BoundKernel } from '../gpu/kernel.js';
+import { sharedStruct } from '../gpu/structs.js';
+import { composeTrainModule } from '../gpu/compose.js';
+import { adam } from '../kernels/adam.js';
+import { colStats, colSum } from '../kernels/reduce.js';
+import { actionDim } from '../envs/spec.js';
+import { mlpBackwardNets, mlpForwardNets, type MlpBackwardSlots } from '../nn/mlp.js';
+import type { Plan, PlanContext } from './algorithm.js';
+
+/** Uniforms of shaders/train.wgsl's kernels. */
+export const TRAIN_PARAMS = sharedStruct('TrainParams', {
+  T: { type: 'u32' }, N: { type: 'u32' }, B: { type: 'u32' },
+  permOffset: { type: 'u32', doc: 'first index of this minibatch in perm' },
+  offObs: { type: 'u32' }, offActions: { type: 'u32' }, offLogp: { type: 'u32' }, offDist: { type: 'u32' },
+  offValues: { type: 'u32' }, offRewards: { type: 'u32' }, offTerm: { type: 'u32' }, offTrunc: { type: 'u32' },
+  offFinalValues: { type: 'u32' }, offAdv: { type: 'u32' }, offReturns: { type: 'u32' },
+  logstdOff: { type: 'u32', doc: 'element offset of the Gaussian log-std in params' },
+  gamma: { type: 'f32' }, lambda: { type: 'f32' },
+  clip: { type: 'f32', doc: 'ε of the value clip and of the clip-fraction diagnostic' },
+  entCoef: { type: 'f32' }, vfCoef: { type: 'f32' },
+});
+
+/** Per-sample diagnostics, [B, DIAG] rows, averaged over every minibatch of an iteration. */
+export const DIAGNOSTICS = sharedStruct('Diagnostics', {
+  policyLoss: { type: 'f32' }, valueLoss: { type: 'f32' }, entropy: { type: 'f32' },
+  averageKld: { type: 'f32', doc: 'exact per-state KL(π_old‖π_θ)' }, approxKl: { type: 'f32', doc: 'k3 estimator' },
+  clipfrac: { type: 'f32' }, meanRatio: { type: 'f32' },
+});
+
+/** The update metrics read back each iteration: the diagnostics' means, then Var(R), Var(R - V). */
+export const UPDATE_METRICS = sharedStruct('UpdateMetrics', {
+  ...DIAGNOSTICS.fields, varReturns: { type: 'f32' }, varResidual: { type: 'f32' },
+});
+
+/** The iteration's log entries (CleanRL's names) from the decoded update metrics. */
+export function onPolicyReport(m: Record<string, number>): Record<string, number> {
+  return {
+    'losses/policy_loss': m.policyLoss, 'losses/value_loss': m.valueLoss, 'losses/entropy': m.entropy,
+    'charts/average_kld': m.averageKld, 'losses/approx_kl': m.approxKl, 'losses/clipfrac': m.clipfrac,
+    'losses/mean_ratio': m.meanRatio,
+    'losses/explained_variance': m.varReturns > 0 ? 1 - m.varResidual / m.varReturns : NaN,
+  };
+}
+
+/** Builds the on-policy update: every dispatch of an iteration, recorded once. */
+export function onPolicyPlan(ctx: PlanContext): Plan {
+  const { dev, config: c, env, layout: L, rollout, buffers: g, scalars } = ctx;
+  const continuous = L.continuous;
+  const N = c.numEnvs, T = c.numSteps, E = c.updateEpochs, M = c.numMinibatches;
+  const B = ctx.batchSize / M, P = L.size, OUT = L.outDim, O = env.obsDim, D = actionDim(env);
+  const mb = dev.buffer('minibatch', B * (O + D + 1 + OUT + 3) * 4);
+  // Hidden layer l of both nets in one buffer, the critic's [B, width] after the actor's, and
+  // the scratch derivatives likewise, so same-shaped layers run as one batched matmul
+  // (mlpForwardNets). The heads get their own buffers: the loss binds them whole.
+  const La = L.actor.dims.length - 1, Lc = L.critic.dims.length - 1;
+  const hiddenWidth = (dims: number[], l: number) => (l + 2 < dims.length ? dims[l + 1] : 0);
+  const hidden = Array.from({ length: Math.max(La, Lc) - 1 }, (_, l) =>
+    dev.buffer(`hidden activations ${l}`, B * (hiddenWidth(L.actor.dims, l) + hiddenWidth(L.critic.dims, l)) * 4));
+  const actorOut = dev.buffer('actor head', B * OUT * 4), criticOut = dev.buffer('critic value', B * 4);
+  const hmax = Math.max(...L.actor.dims, ...L.critic.dims);
+  const dH = [dev.buffer('dH a', 2 * B * hmax * 4), dev.buffer('dH b', 2 * B * hmax * 4)];
+  const dhead = dev.buffer('d head', B * (OUT + 1 + D) * 4);
+  const diag = dev.buffer('diagnostics', B * DIAGNOSTICS.length * 4);
+
+  const tl = rollout.traj;
+  const code = composeTrainModule(env, L, ctx.algorithm.objective, { params: TRAIN_PARAMS, scalars, diagnostics: DIAGNOSTICS, metrics: ctx.metrics });
+  const constants = { CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation };
+  const trainKernel = (entry: string) => new Kernel(dev, `train ${entry}`, code, entry, constants);
+  const uniforms = (permOffset: number) => TRAIN_PARAMS.uniforms({
+    T, N, B, permOffset, offObs: tl.obs, offActions: tl.actions, offLogp: tl.logp, offDist: tl.dist, offValues: tl.values,
+    offRewards: tl.rewards, offTerm: tl.terminated, offTrunc: tl.truncated, offFinalValues: tl.finalValues,
+    offAdv: tl.advantages, offReturns: tl.returns, logstdOff: Math.max(L.logstd, 0),
+    gamma: c.gamma, lambda: c.gaeLambda, clip: c.clipCoef, entCoef: c.entCoef, vfCoef: c.vfCoef,
+  });
+  const advantages = [
+    trainKernel('gae_traj').bind({ 1: rollout.trajBuffer }, uniforms(0), grid(N, 64), 'gae'),
+    trainKernel('explained_variance').bind({ 1: rollout.trajBuffer, 4: g.metrics }, uniforms(0), [1, 1, 1], 'explained variance'),
+  ];
+  const gatherK = trainKernel('gather_minibatch'), lossK = trainKernel('policy_value_loss');
+  const adamSteps = adam(dev, { P, maxGradNorm: c.maxGradNorm, eps: 1e-5 }, {
+    params: g.params, grads: g.grads, m: g.adamM, v: g.adamV, state: g.adamState, lr: g.scalars, partials: g.adamPartials,
+  }, scalars.offset.learningRate);
+  const input = { buffer: mb, offset: 0 };
+  const actorNet: MlpBackwardSlots = {
+    layout: L.actor, label: 'actor',
+    acts: [...hidden.slice(0, La - 1).map((buffer) => ({ buffer, offset: 0 })), { buffer: actorOut, offset: 0 }],
+    dOut: { buffer: dhead, offset: 0 }, dH: [{ buffer: dH[0], offset: 0 }, { buffer: dH[1], offset: 0 }],
+  };
+  const criticNet: MlpBackwardSlots = {
+    layout: L.critic, label: 'critic',
+    acts: [...hidden.slice(0, Lc - 1).map((buffer, l) => ({ buffer, offset: B * hiddenWidth(L.actor.dims, l) })), { buffer: criticOut, offset: 0 }],
+    dOut: { buffer: dhead, offset: B * OUT }, dH: [{ buffer: dH[0], offset: B * hmax }, { buffer: dH[1], offset: B * hmax }],
+  };
+  // Forward and backward bind the same buffers for every minibatch: encoded once, reused.
+  const forward = mlpForwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params);
+  const advStats = colStats(dev, { R: B, C: 1 }, { x: mb, out: g.scalars, offsets: { x: B * (O + D + 1 + OUT), out: scalars.offset.advSum } });
+  // The discrete loss reads no parameters (binding 4 holds the log-std for Gaussian policies).
+  const lossBindings: Record<number, GPUBuffer> = { 1: mb, 2: actorOut, 3: criticOut, 5: g.scalars, 6: dhead, 7: diag };
+  if (continuous) lossBindings[4] = g.params;
+  const loss = lossK.bind(lossBindings, uniforms(0), grid(B, 64), 'policy/value loss');
+  const backward = mlpBackwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params, g.grads);
+  const logstdGrad = continuous ? [colSum(dev, { R: B, C: D }, { x: dhead, out: g.grads, offsets: { x: B * (OUT + 1), out: L.logstd } })] : [];
+  const diagScale = 1 / (B * E * M);
+  const diagFirst = colSum(dev, { R: B, C: DIAGNOSTICS.length, scale: diagScale }, { x: diag, out: g.metrics });
+  const diagAccum = colSum(dev, { R: B, C: DIAGNOSTICS.length, scale: diagScale, accum: true }, { x: diag, out: g.metrics });
+  const minibatches: BoundKernel[] = [];
+  for (let e = 0; e < E; e++) {
+    for (let m = 0; m < M; m++) {
+      const gather = gatherK.bind({ 1: rollout.trajBuffer, 2: g.permutations, 3: mb }, uniforms(e * ctx.batchSize + m * B), grid(B, 64), `gather e${e} m${m}`);
+      minibatches.push(gather, advStats, ...forward, loss, ...backward, ...logstdGrad,
+        e === 0 && m === 0 ? diagFirst : diagAccum, ...adamSteps);
+    }
+  }
+  return { stages: [{ name: 'advantages', dispatches: advantages }, { name: 'minibatch updates', dispatches: minibatches }] };
+}
+
+/** What every on-policy module shares: the plan, its metrics record and their log names. */
+export const ON_POLICY = { plan: onPolicyPlan, metrics: UPDATE_METRICS, report: onPolicyReport };

@@ -1,0 +1,142 @@
+// Every WGSL module wgrl runs is put together here, from the files in shaders/ (embedded by
+// scripts/gen-shaders.mjs) and generated declarations: shapes as constants, shared records
+// (src/gpu/structs.ts), network tables, an environment module, an algorithm's objective.
+import { wgslSources } from '../generated/shaders.js';
+import type { SharedStruct } from './structs.js';
+import type { EnvSpec } from '../envs/spec.js';
+import type { PolicyLayout } from '../nn/policy.js';
+
+// Imported by envs/ and kernels/, so it takes numbers from them rather than importing them.
+const actionDim = (env: EnvSpec) => (env.action.type === 'discrete' ? 1 : env.action.dim);
+
+/** The WGSL source of a family in shaders/ (e.g. 'matmul', 'envs/cartpole', 'algos/ppo'). */
+export function wgsl(name: string): string {
+  const s = wgslSources[name];
+  if (s === undefined) throw new Error(`no WGSL source '${name}' in shaders/ (have: ${Object.keys(wgslSources).join(', ')})`);
+  return s;
+}
+
+/** The functions of a family (everything above its `//! kernels` line), for composing fused modules. */
+export function wgslFunctions(name: string): string {
+  const s = wgsl(name);
+  const i = s.indexOf('\n//! kernels\n');
+  return i < 0 ? s : s.slice(0, i);
+}
+
+/** Keeps one `//! discrete` / `//! continuous` section of a shader. */
+export function selectActionSection(src: string, discrete: boolean): string {
+  const disc = src.indexOf('\n//! discrete\n'), cont = src.indexOf('\n//! continuous\n');
+  if (disc < 0 || cont < 0) throw new Error('shader lacks //! discrete and //! continuous sections');
+  return src.slice(0, disc) + (discrete ? src.slice(disc, cont) : src.slice(cont));
+}
+
+/** Several families' functions, labelled, followed by `kernels` source. */
+export function composeFamilies(families: string[], kernels: string): string {
+  return families.map((f) => `// ---- functions of shaders/${f}.wgsl\n${wgslFunctions(f)}`).join('\n') + '\n' + kernels;
+}
+
+/** `const NAME: u32 = value;` lines. */
+export function wgslU32Constants(values: Record<string, number>): string {
+  return Object.entries(values).map(([k, v]) => `const ${k}: u32 = ${v}u;`).join('\n') + '\n';
+}
+
+/** What composition needs of an algorithm's objective (src/algos/algorithm.ts Objective). */
+export interface ObjectiveSource { wgsl: string; coefficients: readonly string[] }
+
+/**
+ * An algorithm's objective for a composed module: the generated ObjectiveCoefs struct, the
+ * algorithm's `objective` (shaders/algos/<name>.wgsl) and `policy_objective`, which forms the
+ * ratio and calls it. Needs the functions of shaders/objectives.wgsl (Obj) in the same module.
+ */
+export function objectiveSection(objective: ObjectiveSource): string {
+  // WGSL has no empty structs: an objective without coefficients (a2c) gets one unused field.
+  const fields = objective.coefficients.length ? objective.coefficients : ['_unused'];
+  return [
+    `// ---- objective of shaders/${objective.wgsl}.wgsl`,
+    `struct ObjectiveCoefs { ${fields.map((c) => `${c}: f32`).join(', ')} }`,
+    wgsl(objective.wgsl),
+    'fn policy_objective(logp: f32, logp_old: f32, adv: f32, d: f32, k: ObjectiveCoefs) -> Obj {',
+    '  return objective(exp(logp - logp_old), logp, adv, d, k);',
+    '}',
+  ].join('\n') + '\n';
+}
+
+/** `fn NAME() -> ObjectiveCoefs` reading the coefficients from a storage record `array`. */
+export function objectiveCoefsFromRecord(objective: ObjectiveSource, record: SharedStruct<string>, array: string, fnName = 'objective_coefs'): string {
+  const args = objective.coefficients.length ? objective.coefficients.map((c) => `${array}[${record.offset[coefField(c)]}u]`) : ['0.0'];
+  return `fn ${fnName}() -> ObjectiveCoefs { return ObjectiveCoefs(${args.join(', ')}); }\n`;
+}
+
+/** The field of an engine scalars record that holds objective coefficient `name`. */
+export const coefField = (name: string) => `coef_${name}`;
+
+/** An environment module for the batch step/reset kernels (shaders/env_step.wgsl). */
+export function envStepModule(env: EnvSpec, prelude: string): string {
+  return [
+    wgslU32Constants({ STATE_DIM: env.stateDim, OBS_DIM: env.obsDim, ACT_DIM: actionDim(env) }),
+    env.wgsl, prelude, wgslFunctions('rng'), selectActionSection(wgsl('env_step'), env.action.type === 'discrete'),
+  ].join('\n');
+}
+
+// ---- the rollout pass (src/train/rollout.ts)
+const wgslArray = (type: string, xs: (number | string)[]) => `array<${type}, ${xs.length}>(${xs.join(', ')})`;
+const u = (x: number) => `${x}u`;
+const f = (x: number) => (Number.isInteger(x) ? `${x}.0` : `${x}`);
+
+/** The generated constants in front of shaders/rollout.wgsl: sizes and network tables. */
+export function rolloutConstants(env: EnvSpec, layout: PolicyLayout, activationCode: number): string {
+  const nets = [layout.actor, layout.critic];
+  const maxL = Math.max(...nets.map((n) => n.dims.length - 1));
+  const pad = (xs: number[], n: number) => [...xs, ...new Array(n - xs.length).fill(0)];
+  const hmax = Math.max(...nets.flatMap((n) => n.dims));
+  const actDim = actionDim(env);
+  const lines = [
+    `const OBS_DIM: u32 = ${u(env.obsDim)};`,
+    `const STATE_DIM: u32 = ${u(env.stateDim)};`,
+    `const OUT_DIM: u32 = ${u(layout.outDim)};`,
+    `const ACT_DIM: u32 = ${u(actDim)};`,
+    `const HMAX: u32 = ${u(hmax)};`,
+    `const HIDDEN_ACT: u32 = ${u(activationCode)};`,
+    `const LOGSTD_OFF: u32 = ${u(Math.max(layout.logstd, 0))};`,
+    `const NET_LAYERS = ${wgslArray('u32', nets.map((n) => u(n.dims.length - 1)))};`,
+    `const NET_DIMS = ${wgslArray(`array<u32, ${maxL + 1}>`, nets.map((n) => wgslArray('u32', pad(n.dims, maxL + 1).map(u))))};`,
+    `const NET_W = ${wgslArray(`array<u32, ${maxL}>`, nets.map((n) => wgslArray('u32', pad(n.w, maxL).map(u))))};`,
+    `const NET_B = ${wgslArray(`array<u32, ${maxL}>`, nets.map((n) => wgslArray('u32', pad(n.b, maxL).map(u))))};`,
+  ];
+  if (env.action.type === 'continuous') {
+    lines.push(`const ACT_LOW = ${wgslArray('f32', env.action.low.map(f))};`, `const ACT_HIGH = ${wgslArray('f32', env.action.high.map(f))};`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The whole rollout module: constants, env, shared functions, rollout kernels, one action section. */
+export function rolloutModule(env: EnvSpec, layout: PolicyLayout, activationCode: number, prelude: string): string {
+  return [
+    `// ---- generated by src/train/rollout.ts for ${env.id}`, rolloutConstants(env, layout, activationCode),
+    `// ---- environment ${env.id}`, env.wgsl, prelude,
+    wgslFunctions('matmul'), wgslFunctions('rng'), wgslFunctions(env.action.type === 'discrete' ? 'categorical' : 'gaussian'),
+    selectActionSection(wgsl('rollout'), env.action.type === 'discrete'),
+  ].join('\n');
+}
+
+
+// ---- the on-policy update (src/algos/on_policy.ts)
+
+/** The shared records a train module declares in front of shaders/train.wgsl. */
+export interface TrainRecords {
+  params: SharedStruct<string>; scalars: SharedStruct<string>; diagnostics: SharedStruct<string>; metrics: SharedStruct<string>;
+}
+
+/** shaders/train.wgsl composed for an environment's shapes and action space and an algorithm's objective. */
+export function composeTrainModule(env: EnvSpec, layout: PolicyLayout, objective: ObjectiveSource, records: TrainRecords): string {
+  const continuous = env.action.type === 'continuous';
+  return [
+    wgslU32Constants({ OBS_DIM: env.obsDim, OUT_DIM: layout.outDim, ACT_DIM: actionDim(env) }),
+    records.params.wgslStruct(),
+    records.scalars.wgslIndices('SCALAR'), records.diagnostics.wgslIndices('DIAG'), records.metrics.wgslIndices('METRIC'),
+    wgslU32Constants({ DIAG: records.diagnostics.length }),
+    wgslFunctions('gae'), wgslFunctions('objectives'), wgslFunctions(continuous ? 'gaussian' : 'categorical'),
+    objectiveSection(objective), objectiveCoefsFromRecord(objective, records.scalars, 'scalars'),
+    selectActionSection(wgsl('train'), !continuous),
+  ].join('\n');
+}
