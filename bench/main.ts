@@ -9,6 +9,8 @@ import { adapterName, GpuTimer, type WgrlDevice } from '../src/gpu/device.js';
 import type { Dispatch } from '../src/gpu/kernel.js';
 import { matmul, MATMUL_VARIANTS, matmulFlops, type MatmulVariant } from '../src/kernels/matmul.js';
 import { policyObjective } from '../src/kernels/objectives.js';
+import { fisherVectorProduct } from '../src/nn/fvp.js';
+import { fisherVectorProductRef } from '../src/reference/fvp.js';
 import { gae } from '../src/kernels/gae.js';
 import { adam, adamPartialsSize } from '../src/kernels/adam.js';
 import { matmulRef } from '../src/reference/matmul.js';
@@ -165,6 +167,17 @@ async function benchKernels(dev: WgrlDevice, quick: boolean) {
   const adamGpu = await gpuMs(dev, adamAll, 20);
   const adamJs = await timeMs(async () => { adamRef(Float64Array.from(pz), gz, new Float64Array(P), new Float64Array(P), 0, 3e-4, 0.9, 0.999, 1e-5, 0.5); });
   kernelRows.push({ kernel: `adam + clip (P=${P}, 3 dispatches)`, 'gpu ms': f(adamGpu.wall, 3), 'gpu ms (timestamps)': f(adamGpu.ts, 3), 'js ms': f(adamJs, 3), 'js/gpu': f(adamJs / adamGpu.wall, 1) });
+  // TRPO's Fisher-vector product over a CleanRL-sized batch (512 CartPole states, 64-64 tanh actor).
+  {
+    const envFvp = getEnv('CartPole-v1'), Bf = 512;
+    const Lf = policyLayout(envFvp, { actorHidden: [64, 64], criticHidden: [64, 64], activation: 'tanh' });
+    const pf = initPolicyParams(Lf, 1), vf = randn(Lf.size, rng), of = randn(Bf * envFvp.obsDim, rng);
+    const fb = { obs: dev.upload('fvp obs', of), params: dev.upload('fvp params', pf), v: dev.upload('fvp v', vf), hv: dev.buffer('fvp hv', Lf.size * 4) };
+    const steps = fisherVectorProduct(dev, { layout: Lf, B: Bf, activation: 'tanh' }, { obs: { buffer: fb.obs, offset: 0 }, params: fb.params, v: fb.v, hv: fb.hv });
+    const fvpGpu = await gpuMs(dev, { label: 'fvp', encode: (p) => steps.forEach((d) => d.encode(p)) }, 20);
+    const fvpJs = await timeMs(async () => { fisherVectorProductRef(Lf, pf, of, Bf, 'tanh', vf); });
+    kernelRows.push({ kernel: `fisher-vector product (B=${Bf}, 64-64 actor, ${steps.length} dispatches)`, 'gpu ms': f(fvpGpu.wall, 3), 'gpu ms (timestamps)': f(fvpGpu.ts, 3), 'js ms': f(fvpJs, 3), 'js/gpu': f(fvpJs / fvpGpu.wall, 1) });
+  }
   console.log('\nper-kernel time (median ms per call: 20 dispatches in one pass, divided by 20)');
   table(kernelRows);
   return { matmul: json, kernels: kernelRows };

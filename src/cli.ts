@@ -9,11 +9,15 @@ import { runTraining, CHECKPOINT_FILE } from './train/run.js';
 import { evaluateCheckpoint } from './train/evaluate.js';
 import type { IterationMetrics, Trainer } from './train/trainer.js';
 import { InputError } from './errors.js';
+import { ALGORITHMS } from './algos/registry.js';
 
 const USAGE = `wgrl: reinforcement learning in WebGPU compute shaders
 
   wgrl train [--env CartPole-v1] [--algo spo] [--seed 1] [options]
   wgrl eval --checkpoint runs/<run>/checkpoint.safetensors [--episodes 10] [--deterministic]
+
+algorithms (--algo):
+${Object.values(ALGORITHMS).map((a) => `  ${a.name.padEnd(22)} ${a.summary}`).join('\n')}
 
 train options (CleanRL's names and defaults):
 ${(Object.keys(FIELDS) as (keyof TrainConfig)[]).map((k) => `  --${flagName(k).padEnd(22)} ${FIELDS[k].padEnd(8)} default ${JSON.stringify(DISCRETE_DEFAULTS[k])}`).join('\n')}

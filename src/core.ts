@@ -16,6 +16,7 @@ export * as reference from './reference/all.js';
 export { getEnv, ENV_IDS, validateEnvSpec, actionDim, policyOutputDim, ENV_PRELUDE, type EnvSpec, type ActionSpace } from './envs/spec.js';
 export { REFERENCE_ENVS, type RefEnv } from './envs/reference.js';
 export { mlpLayout, orthogonalInit, mlpForward, mlpBackward, type MlpLayout } from './nn/mlp.js';
+export { fisherVectorProduct, type FvpSpec, type FvpBuffers } from './nn/fvp.js';
 export { policyLayout, initPolicyParams, type PolicyLayout, type NetworkConfig } from './nn/policy.js';
 export { Rollout, trajLayout, type RolloutOptions, type TrajLayout } from './train/rollout.js';
 export { Trainer, type IterationMetrics, type HostState } from './train/trainer.js';

@@ -6,3 +6,4 @@ export * from './gae.js';
 export * from './adam.js';
 export * from './rng.js';
 export * from './mlp.js';
+export * from './fvp.js';
