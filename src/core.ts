@@ -11,6 +11,7 @@ export * from './kernels/objectives.js';
 export * from './kernels/reduce.js';
 export * from './kernels/gae.js';
 export * from './kernels/adam.js';
+export * from './kernels/cg.js';
 export * from './kernels/rng.js';
 export * as reference from './reference/all.js';
 export { getEnv, ENV_IDS, validateEnvSpec, actionDim, policyOutputDim, ENV_PRELUDE, type EnvSpec, type ActionSpace } from './envs/spec.js';

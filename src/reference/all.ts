@@ -7,3 +7,4 @@ export * from './adam.js';
 export * from './rng.js';
 export * from './mlp.js';
 export * from './fvp.js';
+export * from './cg.js';
