@@ -11,6 +11,8 @@ import { matmul, MATMUL_VARIANTS, matmulFlops, type MatmulVariant } from '../src
 import { policyObjective } from '../src/kernels/objectives.js';
 import { fisherVectorProduct } from '../src/nn/fvp.js';
 import { fisherVectorProductRef } from '../src/reference/fvp.js';
+import { cgStep } from '../src/kernels/cg.js';
+import { conjugateGradientRef } from '../src/reference/cg.js';
 import { gae } from '../src/kernels/gae.js';
 import { adam, adamPartialsSize } from '../src/kernels/adam.js';
 import { matmulRef } from '../src/reference/matmul.js';
@@ -177,6 +179,12 @@ async function benchKernels(dev: WgrlDevice, quick: boolean) {
     const fvpGpu = await gpuMs(dev, { label: 'fvp', encode: (p) => steps.forEach((d) => d.encode(p)) }, 20);
     const fvpJs = await timeMs(async () => { fisherVectorProductRef(Lf, pf, of, Bf, 'tanh', vf); });
     kernelRows.push({ kernel: `fisher-vector product (B=${Bf}, 64-64 actor, ${steps.length} dispatches)`, 'gpu ms': f(fvpGpu.wall, 3), 'gpu ms (timestamps)': f(fvpGpu.ts, 3), 'js ms': f(fvpJs, 3), 'js/gpu': f(fvpJs / fvpGpu.wall, 1) });
+    // One conjugate-gradient iteration as TRPO runs it: the product, then the step.
+    const cgb = { x: dev.buffer('cg x', Lf.size * 4), r: dev.buffer('cg r', Lf.size * 4), p: fb.v, ap: fb.hv, state: dev.buffer('cg state', 16) };
+    const cgIteration = [...fisherVectorProduct(dev, { layout: Lf, B: Bf, activation: 'tanh' }, { obs: { buffer: fb.obs, offset: 0 }, params: fb.params, v: cgb.p, hv: cgb.ap }), cgStep(dev, { n: Lf.size, damping: 0.1 }, cgb)];
+    const cgGpu = await gpuMs(dev, { label: 'cg iteration', encode: (p) => cgIteration.forEach((d) => d.encode(p)) }, 20);
+    const cgJs = await timeMs(async () => { conjugateGradientRef((v) => fisherVectorProductRef(Lf, pf, of, Bf, 'tanh', v), vf, 1, 0.1, 0); });
+    kernelRows.push({ kernel: `CG iteration (FVP + step, P=${Lf.size})`, 'gpu ms': f(cgGpu.wall, 3), 'gpu ms (timestamps)': f(cgGpu.ts, 3), 'js ms': f(cgJs, 3), 'js/gpu': f(cgJs / cgGpu.wall, 1) });
   }
   console.log('\nper-kernel time (median ms per call: 20 dispatches in one pass, divided by 20)');
   table(kernelRows);
@@ -269,7 +277,9 @@ async function benchTrain(dev: WgrlDevice, quick: boolean) {
   const rows: Record<string, string | number>[] = [];
   const json: Record<string, unknown>[] = [];
   for (const [preset, overrides] of Object.entries(presets)) {
-    for (const algo of ['ppo', 'spo'] as const) {
+    // TRPO in CleanRL's rollout shape with its own (SB3-contrib) update defaults; the fast
+    // preset's epochs, minibatches and learning rate mean other things for it.
+    for (const algo of preset === 'cleanrl' ? ['ppo', 'spo', 'trpo'] as const : ['ppo', 'spo'] as const) {
       if (quick && preset === 'fast') continue;
       progress(`train ${preset} ${algo}`);
       const trainer = new Trainer(dev, { env: 'CartPole-v1', algo, seed: 1, totalTimesteps: quick ? 50_000 : 500_000, ...overrides });

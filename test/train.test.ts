@@ -143,7 +143,7 @@ describe('resources and bad input', () => {
   });
 
   it('impossible configs get errors naming the field and the fix', () => {
-    expect(() => makeConfig({ algo: 'trpo' as never }, false)).toThrow(/--algo.*ppo, ppo-kl, spo, spo-kl, a2c/);
+    expect(() => makeConfig({ algo: 'grpo-x' as never }, false)).toThrow(/--algo.*ppo, ppo-kl, spo, spo-kl, a2c, trpo/);
     expect(() => makeConfig({ numEnvs: 2, numSteps: 4, numMinibatches: 16 }, false)).toThrow(/--num-minibatches.*batch is numEnvs × numSteps = 8/);
     expect(() => makeConfig({ numEnvs: 3, numSteps: 5, numMinibatches: 4 }, false)).toThrow(/must divide/);
     expect(() => makeConfig({ learningRate: -1 }, false)).toThrow(/--learning-rate.*> 0/);

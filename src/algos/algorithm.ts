@@ -60,7 +60,11 @@ export interface EngineBuffers {
 }
 
 /** An iteration's update: dispatches recorded once, encoded after the rollout in the same pass. */
-export interface Plan { stages: { name: string; dispatches: Dispatch[] }[] }
+export interface Plan {
+  stages: { name: string; dispatches: Dispatch[] }[];
+  /** The plan's own buffers by name, for inspection and tests (read them between iterations). */
+  named?: Record<string, GPUBuffer>;
+}
 
 export interface Algorithm {
   name: string;

@@ -47,45 +47,23 @@ export function onPolicyReport(m: Record<string, number>): Record<string, number
   };
 }
 
-/** Builds the on-policy update: every dispatch of an iteration, recorded once. */
-export function onPolicyPlan(ctx: PlanContext): Plan {
-  const { dev, config: c, env, layout: L, rollout, buffers: g, scalars } = ctx;
-  const continuous = L.continuous;
-  const N = c.numEnvs, T = c.numSteps, E = c.updateEpochs, M = c.numMinibatches;
-  const B = ctx.batchSize / M, P = L.size, OUT = L.outDim, O = env.obsDim, D = actionDim(env);
-  const mb = dev.buffer('minibatch', B * (O + D + 1 + OUT + 3) * 4);
+/** The minibatch and network buffers of an update over B samples (allocated once). */
+export function updateBuffers(ctx: PlanContext, B: number, label = '') {
+  const { dev, env, layout: L } = ctx;
+  const OUT = L.outDim, O = env.obsDim, D = actionDim(env);
+  const mb = dev.buffer(`minibatch${label}`, B * (O + D + 1 + OUT + 3) * 4);
   // Hidden layer l of both nets in one buffer, the critic's [B, width] after the actor's, and
   // the scratch derivatives likewise, so same-shaped layers run as one batched matmul
   // (mlpForwardNets). The heads get their own buffers: the loss binds them whole.
   const La = L.actor.dims.length - 1, Lc = L.critic.dims.length - 1;
   const hiddenWidth = (dims: number[], l: number) => (l + 2 < dims.length ? dims[l + 1] : 0);
   const hidden = Array.from({ length: Math.max(La, Lc) - 1 }, (_, l) =>
-    dev.buffer(`hidden activations ${l}`, B * (hiddenWidth(L.actor.dims, l) + hiddenWidth(L.critic.dims, l)) * 4));
-  const actorOut = dev.buffer('actor head', B * OUT * 4), criticOut = dev.buffer('critic value', B * 4);
+    dev.buffer(`hidden activations ${l}${label}`, B * (hiddenWidth(L.actor.dims, l) + hiddenWidth(L.critic.dims, l)) * 4));
+  const actorOut = dev.buffer(`actor head${label}`, B * OUT * 4), criticOut = dev.buffer(`critic value${label}`, B * 4);
   const hmax = Math.max(...L.actor.dims, ...L.critic.dims);
-  const dH = [dev.buffer('dH a', 2 * B * hmax * 4), dev.buffer('dH b', 2 * B * hmax * 4)];
-  const dhead = dev.buffer('d head', B * (OUT + 1 + D) * 4);
-  const diag = dev.buffer('diagnostics', B * DIAGNOSTICS.length * 4);
-
-  const tl = rollout.traj;
-  const code = composeTrainModule(env, L, ctx.algorithm.objective, { params: TRAIN_PARAMS, scalars, diagnostics: DIAGNOSTICS, metrics: ctx.metrics });
-  const constants = { CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation };
-  const trainKernel = (entry: string) => new Kernel(dev, `train ${entry}`, code, entry, constants);
-  const uniforms = (permOffset: number) => TRAIN_PARAMS.uniforms({
-    T, N, B, permOffset, offObs: tl.obs, offActions: tl.actions, offLogp: tl.logp, offDist: tl.dist, offValues: tl.values,
-    offRewards: tl.rewards, offTerm: tl.terminated, offTrunc: tl.truncated, offFinalValues: tl.finalValues,
-    offAdv: tl.advantages, offReturns: tl.returns, logstdOff: Math.max(L.logstd, 0),
-    gamma: c.gamma, lambda: c.gaeLambda, clip: c.clipCoef, entCoef: c.entCoef, vfCoef: c.vfCoef,
-  });
-  const advantages = [
-    trainKernel('gae_traj').bind({ 1: rollout.trajBuffer }, uniforms(0), grid(N, 64), 'gae'),
-    trainKernel('explained_variance').bind({ 1: rollout.trajBuffer, 4: g.metrics }, uniforms(0), [1, 1, 1], 'explained variance'),
-  ];
-  const gatherK = trainKernel('gather_minibatch'), lossK = trainKernel('policy_value_loss');
-  const adamSteps = adam(dev, { P, maxGradNorm: c.maxGradNorm, eps: 1e-5 }, {
-    params: g.params, grads: g.grads, m: g.adamM, v: g.adamV, state: g.adamState, lr: g.scalars, partials: g.adamPartials,
-  }, scalars.offset.learningRate);
-  const input = { buffer: mb, offset: 0 };
+  const dH = [dev.buffer(`dH a${label}`, 2 * B * hmax * 4), dev.buffer(`dH b${label}`, 2 * B * hmax * 4)];
+  const dhead = dev.buffer(`d head${label}`, B * (OUT + 1 + D) * 4);
+  const diag = dev.buffer(`diagnostics${label}`, B * DIAGNOSTICS.length * 4);
   const actorNet: MlpBackwardSlots = {
     layout: L.actor, label: 'actor',
     acts: [...hidden.slice(0, La - 1).map((buffer) => ({ buffer, offset: 0 })), { buffer: actorOut, offset: 0 }],
@@ -96,22 +74,58 @@ export function onPolicyPlan(ctx: PlanContext): Plan {
     acts: [...hidden.slice(0, Lc - 1).map((buffer, l) => ({ buffer, offset: B * hiddenWidth(L.actor.dims, l) })), { buffer: criticOut, offset: 0 }],
     dOut: { buffer: dhead, offset: B * OUT }, dH: [{ buffer: dH[0], offset: B * hmax }, { buffer: dH[1], offset: B * hmax }],
   };
+  return { B, mb, actorOut, criticOut, dhead, diag, actorNet, criticNet, input: { buffer: mb, offset: 0 } };
+}
+
+/** The composed train module's kernels and its TrainParams for B samples per dispatch. */
+export function trainKernels(ctx: PlanContext, extra: string[] = [], extraRecords = '') {
+  const { dev, config: c, env, layout: L, rollout, scalars } = ctx;
+  const tl = rollout.traj;
+  const code = composeTrainModule(env, L, ctx.algorithm.objective, { params: TRAIN_PARAMS, scalars, diagnostics: DIAGNOSTICS, metrics: ctx.metrics },
+    extraRecords ? [extraRecords, ...extra] : extra);
+  const constants = { CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation };
+  const kernel = (entry: string) => new Kernel(dev, `train ${entry}`, code, entry, constants);
+  const uniforms = (B: number, permOffset: number) => TRAIN_PARAMS.uniforms({
+    T: c.numSteps, N: c.numEnvs, B, permOffset, offObs: tl.obs, offActions: tl.actions, offLogp: tl.logp, offDist: tl.dist, offValues: tl.values,
+    offRewards: tl.rewards, offTerm: tl.terminated, offTrunc: tl.truncated, offFinalValues: tl.finalValues,
+    offAdv: tl.advantages, offReturns: tl.returns, logstdOff: Math.max(L.logstd, 0),
+    gamma: c.gamma, lambda: c.gaeLambda, clip: c.clipCoef, entCoef: c.entCoef, vfCoef: c.vfCoef,
+  });
+  // GAE over the batch, and the explained variance of the old values.
+  const advantages = [
+    kernel('gae_traj').bind({ 1: rollout.trajBuffer }, uniforms(1, 0), grid(c.numEnvs, 64), 'gae'),
+    kernel('explained_variance').bind({ 1: rollout.trajBuffer, 4: ctx.buffers.metrics }, uniforms(1, 0), [1, 1, 1], 'explained variance'),
+  ];
+  return { kernel, uniforms, advantages };
+}
+
+/** Builds the on-policy update: every dispatch of an iteration, recorded once. */
+export function onPolicyPlan(ctx: PlanContext): Plan {
+  const { dev, config: c, env, layout: L, rollout, buffers: g, scalars } = ctx;
+  const E = c.updateEpochs, M = c.numMinibatches;
+  const B = ctx.batchSize / M, P = L.size, OUT = L.outDim, O = env.obsDim, D = actionDim(env);
+  const { mb, actorOut, criticOut, dhead, diag, actorNet, criticNet, input } = updateBuffers(ctx, B);
+  const { kernel, uniforms, advantages } = trainKernels(ctx);
+  const gatherK = kernel('gather_minibatch'), lossK = kernel('policy_value_loss');
+  const adamSteps = adam(dev, { P, maxGradNorm: c.maxGradNorm, eps: 1e-5 }, {
+    params: g.params, grads: g.grads, m: g.adamM, v: g.adamV, state: g.adamState, lr: g.scalars, partials: g.adamPartials,
+  }, scalars.offset.learningRate);
   // Forward and backward bind the same buffers for every minibatch: encoded once, reused.
   const forward = mlpForwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params);
   const advStats = colStats(dev, { R: B, C: 1 }, { x: mb, out: g.scalars, offsets: { x: B * (O + D + 1 + OUT), out: scalars.offset.advSum } });
   // The discrete loss reads no parameters (binding 4 holds the log-std for Gaussian policies).
   const lossBindings: Record<number, GPUBuffer> = { 1: mb, 2: actorOut, 3: criticOut, 5: g.scalars, 6: dhead, 7: diag };
-  if (continuous) lossBindings[4] = g.params;
-  const loss = lossK.bind(lossBindings, uniforms(0), grid(B, 64), 'policy/value loss');
+  if (L.continuous) lossBindings[4] = g.params;
+  const loss = lossK.bind(lossBindings, uniforms(B, 0), grid(B, 64), 'policy/value loss');
   const backward = mlpBackwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params, g.grads);
-  const logstdGrad = continuous ? [colSum(dev, { R: B, C: D }, { x: dhead, out: g.grads, offsets: { x: B * (OUT + 1), out: L.logstd } })] : [];
+  const logstdGrad = L.continuous ? [colSum(dev, { R: B, C: D }, { x: dhead, out: g.grads, offsets: { x: B * (OUT + 1), out: L.logstd } })] : [];
   const diagScale = 1 / (B * E * M);
   const diagFirst = colSum(dev, { R: B, C: DIAGNOSTICS.length, scale: diagScale }, { x: diag, out: g.metrics });
   const diagAccum = colSum(dev, { R: B, C: DIAGNOSTICS.length, scale: diagScale, accum: true }, { x: diag, out: g.metrics });
   const minibatches: BoundKernel[] = [];
   for (let e = 0; e < E; e++) {
     for (let m = 0; m < M; m++) {
-      const gather = gatherK.bind({ 1: rollout.trajBuffer, 2: g.permutations, 3: mb }, uniforms(e * ctx.batchSize + m * B), grid(B, 64), `gather e${e} m${m}`);
+      const gather = gatherK.bind({ 1: rollout.trajBuffer, 2: g.permutations, 3: mb }, uniforms(B, e * ctx.batchSize + m * B), grid(B, 64), `gather e${e} m${m}`);
       minibatches.push(gather, advStats, ...forward, loss, ...backward, ...logstdGrad,
         e === 0 && m === 0 ? diagFirst : diagAccum, ...adamSteps);
     }

@@ -6,6 +6,7 @@ import { ppoKl, type PpoKlFields } from './ppo_kl.js';
 import { spo } from './spo.js';
 import { spoKl, type SpoKlFields } from './spo_kl.js';
 import { a2c } from './a2c.js';
+import { trpo, type TrpoFields } from './trpo.js';
 
 export const ALGORITHMS = {
   ppo,
@@ -13,13 +14,14 @@ export const ALGORITHMS = {
   spo,
   'spo-kl': spoKl,
   a2c,
+  trpo,
 } satisfies Record<string, Algorithm>;
 
 export type Algo = keyof typeof ALGORITHMS;
 export const ALGOS = Object.keys(ALGORITHMS) as Algo[];
 
 /** The config fields the algorithms add, typed (their declarations are in the modules). */
-export type AlgorithmFields = PpoKlFields & SpoKlFields;
+export type AlgorithmFields = PpoKlFields & SpoKlFields & TrpoFields;
 
 export function getAlgorithm(name: string): Algorithm {
   const a = (ALGORITHMS as Record<string, Algorithm>)[name];

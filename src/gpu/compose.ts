@@ -122,13 +122,16 @@ export function rolloutModule(env: EnvSpec, layout: PolicyLayout, activationCode
 
 // ---- the on-policy update (src/algos/on_policy.ts)
 
-/** The shared records a train module declares in front of shaders/train.wgsl. */
+/**
+ * The shared records a train module declares in front of shaders/train.wgsl; `extra` is
+ * kernel source an algorithm adds after it (with its own generated declarations).
+ */
 export interface TrainRecords {
   params: SharedStruct<string>; scalars: SharedStruct<string>; diagnostics: SharedStruct<string>; metrics: SharedStruct<string>;
 }
 
 /** shaders/train.wgsl composed for an environment's shapes and action space and an algorithm's objective. */
-export function composeTrainModule(env: EnvSpec, layout: PolicyLayout, objective: ObjectiveSource, records: TrainRecords): string {
+export function composeTrainModule(env: EnvSpec, layout: PolicyLayout, objective: ObjectiveSource, records: TrainRecords, extra: string[] = []): string {
   const continuous = env.action.type === 'continuous';
   return [
     wgslU32Constants({ OBS_DIM: env.obsDim, OUT_DIM: layout.outDim, ACT_DIM: actionDim(env) }),
@@ -138,5 +141,6 @@ export function composeTrainModule(env: EnvSpec, layout: PolicyLayout, objective
     wgslFunctions('gae'), wgslFunctions('objectives'), wgslFunctions(continuous ? 'gaussian' : 'categorical'),
     objectiveSection(objective), objectiveCoefsFromRecord(objective, records.scalars, 'scalars'),
     selectActionSection(wgsl('train'), !continuous),
+    ...extra,
   ].join('\n');
 }

@@ -32,6 +32,12 @@ export function grid(threads: number, wgSize: number, maxPerDim = 65535): [numbe
   return [Math.ceil(groups / y), y, 1];
 }
 
+/**
+ * A binding of part of a buffer: `size` elements from element `offset` (4-byte elements; the
+ * byte offset must meet the adapter's minStorageBufferOffsetAlignment, 256 bytes by default).
+ */
+export interface BufferRange { buffer: GPUBuffer; offset: number; size: number }
+
 export class Kernel {
   readonly pipeline: GPUComputePipeline;
   constructor(readonly dev: WgrlDevice, readonly label: string, code: string, entryPoint: string, constants: Constants = {}) {
@@ -43,12 +49,12 @@ export class Kernel {
    * returns a dispatch that can be encoded any number of times. `uniforms` may be
    * rewritten later with `setUniforms` (between submits, never inside one).
    */
-  bind(buffers: Record<number, GPUBuffer>, uniforms: UniformField[], workgroups: [number, number, number], label = this.label): BoundKernel {
+  bind(buffers: Record<number, GPUBuffer | BufferRange>, uniforms: UniformField[], workgroups: [number, number, number], label = this.label): BoundKernel {
     const data = packUniforms(uniforms);
     const ubuf = this.dev.buffer(`${label} uniforms`, data.byteLength, BufferUsage.UNIFORM | BufferUsage.COPY_DST);
     this.dev.write(ubuf, new Uint8Array(data));
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: ubuf } }];
-    for (const [k, b] of Object.entries(buffers)) entries.push({ binding: Number(k), resource: { buffer: b } });
+    for (const [k, b] of Object.entries(buffers)) entries.push({ binding: Number(k), resource: 'buffer' in b ? { buffer: b.buffer, offset: b.offset * 4, size: b.size * 4 } : { buffer: b } });
     const group = this.dev.guard(`bind ${label}`, () =>
       this.dev.device.createBindGroup({ label, layout: this.pipeline.getBindGroupLayout(0), entries }));
     return new BoundKernel(this, label, group, ubuf, workgroups);
