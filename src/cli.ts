@@ -2,14 +2,16 @@
 // wgrl train | eval: the command-line face of the trainer.
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { createNodeDevice } from './gpu/node.js';
+import { readFileSync } from 'node:fs';
+import { createNodeDevice, checkAdapterChoice } from './gpu/node.js';
 import { GpuError, adapterName } from './gpu/device.js';
-import { FIELDS, flagName, parseField, ConfigError, DISCRETE_DEFAULTS, type TrainConfig } from './train/config.js';
+import { FIELDS, flagName, parseField, ConfigError, DISCRETE_DEFAULTS, makeConfig, type TrainConfig } from './train/config.js';
 import { runTraining, CHECKPOINT_FILE } from './train/run.js';
 import { evaluateCheckpoint } from './train/evaluate.js';
 import type { IterationMetrics, Trainer } from './train/trainer.js';
-import { InputError } from './errors.js';
+import { InputError, didYouMean } from './errors.js';
 import { ALGORITHMS } from './algos/registry.js';
+import { getEnv } from './envs/spec.js';
 
 const USAGE = `wgrl: reinforcement learning in WebGPU compute shaders
 
@@ -30,6 +32,21 @@ run options:
   --checkpoint-every N     iterations between checkpoints (default 10)
   --adapter auto|swiftshader|hardware
   --quiet                  no progress line
+
+booleans: --anneal-lr, --no-anneal-lr, --anneal-lr False (CleanRL's spelling), --anneal-lr=0
+  wgrl --version           the installed version
+`;
+
+const EVAL_USAGE = `wgrl eval: mean return of a saved policy
+
+  wgrl eval --checkpoint runs/<run>/checkpoint.safetensors [options]
+
+  --checkpoint PATH        a checkpoint.safetensors written by wgrl train (required)
+  --episodes N             episodes to run (default 10)
+  --deterministic          the greedy action (mode) instead of sampling
+  --seed N                 seed for the environments and sampling (default: the run's seed + 1000)
+  --adapter auto|swiftshader|hardware
+  --json                   one JSON line instead of text
 `;
 
 function fmt(x: number | null | undefined, digits = 1): string {
@@ -52,13 +69,64 @@ function progress(total: number, quiet: boolean) {
   };
 }
 
+type Options = Record<string, { type: 'string' | 'boolean' }>;
+
+/**
+ * CleanRL-style booleans for config fields: `--anneal-lr` alone means true, `--no-anneal-lr`
+ * false, and `--anneal-lr False` / `=false` / `0` are read by parseField.
+ */
+function expandBooleanFlags(argv: string[]): string[] {
+  const booleans = new Set(Object.keys(FIELDS).filter((k) => FIELDS[k as keyof TrainConfig] === 'boolean').map(flagName));
+  const literal = /^(true|false|1|0|yes|no)$/i;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
+    if (name !== null && name.startsWith('no-') && booleans.has(name.slice(3))) out.push(`--${name.slice(3)}=false`);
+    else if (name !== null && booleans.has(name) && !(i + 1 < argv.length && literal.test(argv[i + 1]))) out.push(`--${name}=true`);
+    else out.push(a);
+  }
+  return out;
+}
+
+/** parseArgs, with an unknown flag named together with the nearest known one. */
+function parseFlags(command: string, argv: string[], options: Options) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-{1,2}[^']+)'/.exec(err.message)?.[1] : undefined;
+    if (unknown) {
+      const flags = Object.keys(options).map((o) => `--${o}`);
+      throw new ConfigError(`unknown option ${unknown} for wgrl ${command}${didYouMean(unknown.split('=')[0], flags)}; see wgrl ${command} --help`);
+    }
+    if (err.code?.startsWith('ERR_PARSE_ARGS')) throw new ConfigError(`${err.message.split('\n')[0]}; see wgrl ${command} --help`);
+    throw e;
+  }
+}
+
+/** An integer option ≥ min (or its default when absent), with an error naming the flag. */
+function intOption(flag: string, raw: string | boolean | undefined, fallback: number | undefined, min: number): number | undefined {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isInteger(v) || v < min) {
+    throw new ConfigError(`${flag} expects an integer >= ${min}, got '${raw}'`);
+  }
+  return v;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 async function train(argv: string[]): Promise<number> {
-  const options: Record<string, { type: 'string' | 'boolean' }> = {
+  const options: Options = {
     'run-dir': { type: 'string' }, resume: { type: 'boolean' }, 'checkpoint-every': { type: 'string' },
     adapter: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
   };
   for (const k of Object.keys(FIELDS)) options[flagName(k)] = { type: 'string' };
-  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  const values = parseFlags('train', expandBooleanFlags(argv), options);
   if (values.help) { process.stdout.write(USAGE); return 0; }
   const overrides: Partial<TrainConfig> = {};
   for (const k of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
@@ -69,9 +137,12 @@ async function train(argv: string[]): Promise<number> {
   const resume = !!values.resume;
   const runDir = (values['run-dir'] as string | undefined) ?? (resume ? undefined : join('runs', `${env}__${algo}__${seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`));
   if (!runDir) throw new ConfigError('--resume needs --run-dir pointing at the run to continue');
-  const every = values['checkpoint-every'] === undefined ? 10 : Number(values['checkpoint-every']);
-  if (!Number.isInteger(every) || every < 1) throw new ConfigError(`--checkpoint-every must be a positive integer, got ${values['checkpoint-every']}`);
-  const dev = await createNodeDevice({ adapter: values.adapter as 'auto' | 'swiftshader' | 'hardware' | undefined });
+  const every = intOption('--checkpoint-every', values['checkpoint-every'], 10, 1)!;
+  // Everything the user typed is checked before the adapter starts (resumed runs take the
+  // rest of their config from the checkpoint, which runTraining checks).
+  const adapter = checkAdapterChoice(values.adapter as string | undefined, process.env.WGRL_ADAPTER);
+  if (!resume) makeConfig({ ...overrides, env }, getEnv(env).action.type === 'continuous');
+  const dev = await createNodeDevice({ adapter });
   let onProgress: ReturnType<typeof progress> | null = null;
   const summary = await runTraining(dev, overrides, {
     runDir, resume, checkpointEvery: every,
@@ -92,14 +163,18 @@ async function train(argv: string[]): Promise<number> {
 }
 
 async function evaluate(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv, strict: true,
-    options: { checkpoint: { type: 'string' }, episodes: { type: 'string' }, deterministic: { type: 'boolean' }, seed: { type: 'string' }, adapter: { type: 'string' }, json: { type: 'boolean' } },
+  const values = parseFlags('eval', argv, {
+    checkpoint: { type: 'string' }, episodes: { type: 'string' }, deterministic: { type: 'boolean' }, seed: { type: 'string' },
+    adapter: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
   });
+  if (values.help) { process.stdout.write(EVAL_USAGE); return 0; }
   if (!values.checkpoint) throw new ConfigError('eval needs --checkpoint PATH (a checkpoint.safetensors written by wgrl train)');
-  const episodes = values.episodes === undefined ? 10 : Number(values.episodes);
-  const dev = await createNodeDevice({ adapter: values.adapter as 'auto' | undefined });
-  const r = await evaluateCheckpoint(dev, values.checkpoint, { episodes, deterministic: values.deterministic, seed: values.seed === undefined ? undefined : Number(values.seed) });
+  const episodes = intOption('--episodes', values.episodes, 10, 1)!;
+  const seed = intOption('--seed', values.seed, undefined, 0);
+  if (seed !== undefined && seed > 0xffffffff) throw new ConfigError(`--seed must fit in 32 bits, got ${seed}`);
+  const adapter = checkAdapterChoice(values.adapter as string | undefined, process.env.WGRL_ADAPTER);
+  const dev = await createNodeDevice({ adapter });
+  const r = await evaluateCheckpoint(dev, values.checkpoint as string, { episodes, deterministic: values.deterministic as boolean | undefined, seed });
   if (values.json) console.log(JSON.stringify({ ...r, adapter: adapterName(dev.adapter) }));
   else console.log(`wgrl eval: ${r.episodes} episodes (${r.deterministic ? 'deterministic' : 'sampled'}): mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)}, min ${Math.min(...r.returns).toFixed(1)}, max ${Math.max(...r.returns).toFixed(1)}`);
   dev.destroy();
@@ -111,8 +186,10 @@ async function main(): Promise<number> {
   try {
     if (cmd === 'train') return await train(rest);
     if (cmd === 'eval') return await evaluate(rest);
-    process.stdout.write(USAGE);
-    return cmd === undefined || cmd === '--help' || cmd === 'help' ? 0 : 2;
+    if (cmd === '--version' || cmd === 'version') { console.log(`wgrl ${version()}`); return 0; }
+    if (cmd === undefined || cmd === '--help' || cmd === 'help') { process.stdout.write(USAGE); return 0; }
+    process.stderr.write(`wgrl: unknown command '${cmd}'${didYouMean(cmd, ['train', 'eval', 'version', 'help'])}\n\n${USAGE}`);
+    return 2;
   } catch (e) {
     const err = e as Error;
     const known = err instanceof InputError || err instanceof GpuError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');

@@ -32,12 +32,12 @@ describe('training engine and algorithm modules', () => {
     }
   });
 
-  it("an algorithm's own check runs only for that algorithm", () => {
+  it("an algorithm's own fields are checked by it, and refused for other algorithms", () => {
     expect(() => makeConfig({ algo: 'spo-kl', spoKlMax: 0 }, false)).toThrow(ConfigError);
     expect(() => makeConfig({ algo: 'spo-kl', spoKlMax: 0 }, false)).toThrow(/--spo-kl-max = 0: must be > 0 for spo-kl/);
-    expect(makeConfig({ algo: 'ppo', spoKlMax: 0 }, false).spoKlMax).toBe(0);
+    expect(() => makeConfig({ algo: 'ppo', spoKlMax: 0 }, false)).toThrow(/--spo-kl-max applies to spo-kl only, not to --algo ppo/);
     expect(() => makeConfig({ algo: 'ppo-kl', klTarget: -1 }, false)).toThrow(/--kl-target = -1: must be >= 0/);
-    expect(() => makeConfig({ algo: 'trpo-x' as never }, false)).toThrow(/unknown algorithm; choose one of ppo, ppo-kl, spo, spo-kl, a2c/);
+    expect(() => makeConfig({ algo: 'trpo-x' as never }, false)).toThrow(/unknown algorithm \(did you mean 'trpo'\?\); choose one of ppo, ppo-kl, spo, spo-kl, a2c, trpo/);
   });
 
   it('shared records: WGSL declarations and TS packing come from one declaration, by name', () => {

@@ -1,6 +1,6 @@
 // What the runtime needs to know about a GPU environment: its WGSL module and shapes.
 import { wgsl } from '../gpu/compose.js';
-import { InputError } from '../errors.js';
+import { InputError, didYouMean } from '../errors.js';
 
 export type ActionSpace =
   | { type: 'discrete'; n: number }
@@ -68,6 +68,6 @@ export const ENV_IDS = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'Pendulum
 /** A built-in environment by Gymnasium id. */
 export function getEnv(id: string): EnvSpec {
   const e = builtin().find((x) => x.id === id);
-  if (!e) throw new InputError(`unknown environment '${id}'; built-in: ${ENV_IDS.join(', ')} (or pass your own EnvSpec)`);
+  if (!e) throw new InputError(`unknown environment '${id}'${didYouMean(id, ENV_IDS)}; built-in: ${ENV_IDS.join(', ')} (or pass your own EnvSpec)`);
   return e;
 }

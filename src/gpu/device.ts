@@ -21,6 +21,14 @@ export class GpuError extends Error {
 const STORAGE = 0x80, COPY_SRC = 0x04, COPY_DST = 0x08, MAP_READ = 0x01, UNIFORM = 0x40, QUERY_RESOLVE = 0x200;
 export const BufferUsage = { STORAGE, COPY_SRC, COPY_DST, MAP_READ, UNIFORM, QUERY_RESOLVE } as const;
 
+// Allocations are padded to 16 bytes; shape checks must use the size that was asked for.
+const requestedBytes = new WeakMap<GPUBuffer, number>();
+
+/** The bytes a buffer was created to hold: what `buffer`/`upload` were asked for, else its size. */
+export function usableBytes(buf: GPUBuffer): number {
+  return requestedBytes.get(buf) ?? buf.size;
+}
+
 /** The storage usage wgrl gives every data buffer: kernels read and write it, tests upload and read back. */
 export const DATA_USAGE = STORAGE | COPY_SRC | COPY_DST;
 
@@ -105,6 +113,7 @@ export class WgrlDevice {
     }
     this.device.pushErrorScope('out-of-memory');
     const b = this.device.createBuffer({ label, size, usage });
+    requestedBytes.set(b, sizeBytes);
     this.trackErrors(`buffer ${label}`, 1);
     this.buffersCreated++;
     this.bytesAllocated += size;

@@ -2,6 +2,7 @@
 // the machine has one, SwiftShader (Debian chromium's Vulkan ICD) where it does not.
 import { existsSync, readdirSync } from 'node:fs';
 import { adapterName, deviceFromGpu, GpuError, type WgrlDevice } from './device.js';
+import { didYouMean } from '../errors.js';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
@@ -10,7 +11,7 @@ const EXTRA_ICD_DIRS = ['/usr/local/nvidia/share/vulkan/icd.d'];
 
 export interface NodeGpuOptions {
   /** 'auto' (default): hardware first, SwiftShader if none; 'swiftshader': force the software adapter. */
-  adapter?: 'auto' | 'swiftshader' | 'hardware';
+  adapter?: AdapterChoice;
   /** Print the adapter in use to stderr (default true). */
   verbose?: boolean;
 }
@@ -47,13 +48,25 @@ async function tryCreate(label: string): Promise<WgrlDevice | null> {
   }
 }
 
+export const ADAPTER_CHOICES = ['auto', 'swiftshader', 'hardware'] as const;
+export type AdapterChoice = typeof ADAPTER_CHOICES[number];
+
+/** The adapter asked for by the option, else WGRL_ADAPTER, else 'auto'; anything else is an error. */
+export function checkAdapterChoice(option: string | undefined, envVar: string | undefined): AdapterChoice {
+  const [value, source] = option !== undefined ? [option, '--adapter'] : envVar ? [envVar, 'WGRL_ADAPTER'] : ['auto', ''];
+  if (!(ADAPTER_CHOICES as readonly string[]).includes(value)) {
+    throw new GpuError(`unknown adapter ${source} = '${value}'${didYouMean(value, ADAPTER_CHOICES)}; choose one of ${ADAPTER_CHOICES.join(', ')}`, 'input');
+  }
+  return value as AdapterChoice;
+}
+
 /**
  * A wgrl device in Node. Order: a hardware Vulkan adapter if a driver manifest exists,
  * else SwiftShader. `WGRL_ADAPTER=swiftshader` forces the software adapter.
  */
 export async function createNodeDevice(opts: NodeGpuOptions = {}): Promise<WgrlDevice> {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
-  const want = opts.adapter ?? (process.env.WGRL_ADAPTER as NodeGpuOptions['adapter']) ?? 'auto';
+  const want = checkAdapterChoice(opts.adapter, process.env.WGRL_ADAPTER);
   const verbose = opts.verbose ?? true;
   let dev: WgrlDevice | null = null;
   const userIcd = process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES;

@@ -1,5 +1,5 @@
 // Shared checks for kernel wrappers: shapes and buffer extents, with errors that say the fix.
-import type { Constants, WgrlDevice } from '../gpu/device.js';
+import { usableBytes, type Constants, type WgrlDevice } from '../gpu/device.js';
 import { composeFamilies, wgsl } from '../gpu/compose.js';
 import { Kernel } from '../gpu/kernel.js';
 
@@ -12,8 +12,9 @@ export function checkDims(kernel: string, dims: Record<string, number>): void {
 /** Throws unless `buf` holds `count` f32/u32 elements from element `offset`. */
 export function checkExtent(kernel: string, name: string, buf: GPUBuffer, offset: number, count: number): void {
   const need = (offset + count) * 4;
-  if (need > buf.size) {
-    throw new Error(`${kernel}: buffer '${name}' (${buf.label || 'unlabelled'}) holds ${buf.size / 4} elements ` +
+  const have = usableBytes(buf);
+  if (need > have) {
+    throw new Error(`${kernel}: buffer '${name}' (${buf.label || 'unlabelled'}) holds ${Math.floor(have / 4)} elements ` +
       `but the shapes need ${offset + count} (offset ${offset} + ${count}); check the shapes or allocate a larger buffer`);
   }
 }

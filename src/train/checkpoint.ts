@@ -5,10 +5,10 @@
 // half-written checkpoint.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync, existsSync } from 'node:fs';
 import { ADAM_STATE, type HostState, type Trainer } from './trainer.js';
-import type { TrainConfig } from './config.js';
+import { flagName, type TrainConfig } from './config.js';
 import type { MlpLayout } from '../nn/mlp.js';
 import type { PolicyLayout } from '../nn/policy.js';
-import { InputError } from '../errors.js';
+import { InputError, onFile } from '../errors.js';
 
 export const CHECKPOINT_FORMAT = 'wgrl-checkpoint-v1';
 
@@ -20,7 +20,11 @@ export interface CheckpointMeta {
   host: HostState;
   adapter: string;
   paramCount: number;
+  /** What the run directory knows across resumes: wall seconds of all its segments so far. */
+  run?: RunRecord;
 }
+
+export interface RunRecord { wallSeconds: number; segments: number }
 
 /** CleanRL names: actor.0/2/4 (discrete) or actor_mean.* and actor_logstd (continuous), critic.0/2/4. */
 function mlpTensors(prefix: string, layout: MlpLayout, params: Float32Array, out: Map<string, TensorEntry>): void {
@@ -94,6 +98,10 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Flo
 
 /** Writes `bytes` to `path` atomically (temporary file, fsync, rename). */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
+  onFile(path, 'write', () => writeAtomic(path, bytes));
+}
+
+function writeAtomic(path: string, bytes: Uint8Array | string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
@@ -104,7 +112,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array | string): void 
 }
 
 /** Reads the trainer's GPU state and writes a checkpoint. */
-export async function saveCheckpoint(trainer: Trainer, path: string): Promise<void> {
+export async function saveCheckpoint(trainer: Trainer, path: string, run?: RunRecord): Promise<void> {
   const dev = trainer.dev, L = trainer.layout, ro = trainer.rollout;
   const params = await dev.readF32(trainer.params, L.size);
   const tensors = new Map<string, TensorEntry>();
@@ -118,16 +126,25 @@ export async function saveCheckpoint(trainer: Trainer, path: string): Promise<vo
   tensors.set('wgrl.normalization', f32([ro.normStats.size / 4], await dev.readF32(ro.normStats)));
   tensors.set('wgrl.env.state', f32([trainer.config.numEnvs, trainer.env.stateDim], await dev.readF32(ro.envState, trainer.config.numEnvs * trainer.env.stateDim)));
   tensors.set('wgrl.env.episode', f32([trainer.config.numEnvs, 4], await dev.readF32(ro.envBook, trainer.config.numEnvs * 4)));
-  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, config: trainer.config, host: trainer.host, adapter: trainer.adapter, paramCount: L.size };
+  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, config: trainer.config, host: trainer.host, adapter: trainer.adapter, paramCount: L.size, ...(run ? { run } : {}) };
   writeFileAtomic(path, encodeSafetensors(tensors, { wgrl: JSON.stringify(meta) }));
 }
 
 export function readCheckpoint(path: string): { meta: CheckpointMeta; tensors: Map<string, Float32Array> } {
   if (!existsSync(path)) throw new CheckpointError(`no checkpoint at ${path}`);
-  const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync(path)));
+  const { tensors, metadata } = decodeSafetensors(new Uint8Array(onFile(path, 'read the checkpoint', () => readFileSync(path))));
   let meta: CheckpointMeta;
   try { meta = JSON.parse(metadata.wgrl ?? ''); } catch { throw new CheckpointError(`${path} is a safetensors file but not a wgrl checkpoint (no 'wgrl' metadata)`); }
   if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${path} has format '${meta.format}', this wgrl reads '${CHECKPOINT_FORMAT}'`);
+  // A NaN in the parameters, optimiser or environment state would evaluate or train to
+  // meaningless numbers; name the first bad tensor instead.
+  for (const [name, values] of tensors) {
+    const at = values.findIndex((v) => !Number.isFinite(v));
+    if (at >= 0) {
+      throw new CheckpointError(`${path}: tensor '${name}' holds ${values[at]} at element ${at} of ${values.length}; ` +
+        `the checkpoint is unusable (the run diverged or the file was altered): use an earlier copy or train again`);
+    }
+  }
   return { meta, tensors };
 }
 
@@ -140,12 +157,16 @@ export function checkpointParams(L: PolicyLayout, tensors: Map<string, Float32Ar
   return params;
 }
 
+/** Config fields the saved buffers' shapes or meaning depend on; the others may change on resume (and are recorded). */
+export const FIXED_ON_RESUME = ['env', 'algo', 'seed', 'numEnvs', 'numSteps', 'actorHidden', 'criticHidden', 'activation', 'normObs', 'normReward'] as const;
+
 /** Restores every GPU buffer and the host state of `trainer` from a checkpoint. */
 export function restoreCheckpoint(trainer: Trainer, meta: CheckpointMeta, tensors: Map<string, Float32Array>): void {
   const dev = trainer.dev, L = trainer.layout, ro = trainer.rollout, c = trainer.config;
-  for (const k of ['env', 'numEnvs', 'numSteps', 'algo'] as const) {
+  for (const k of FIXED_ON_RESUME) {
     if (JSON.stringify(meta.config[k]) !== JSON.stringify(c[k])) {
-      throw new CheckpointError(`checkpoint was trained with ${k} = ${JSON.stringify(meta.config[k])}, this run has ${JSON.stringify(c[k])}`);
+      throw new CheckpointError(`checkpoint was trained with ${k} = ${JSON.stringify(meta.config[k])}, this run has ${JSON.stringify(c[k])}; ` +
+        `--${flagName(k)} cannot change on resume (the saved state depends on it): drop the flag, or start a new run`);
     }
   }
   dev.write(trainer.params, checkpointParams(L, tensors));

@@ -3,7 +3,7 @@
 // algorithm's own in its module (src/algos/). CLI flags are generated from FIELDS.
 import { ALGORITHMS, ALGOS, getAlgorithm, type Algo, type AlgorithmFields } from '../algos/registry.js';
 import type { Activation } from '../kernels/matmul.js';
-import { InputError } from '../errors.js';
+import { InputError, didYouMean } from '../errors.js';
 
 export interface CommonConfig {
   /** Gymnasium id of a built-in environment (CartPole-v1, Acrobot-v1, MountainCar-v0, Pendulum-v1, MountainCarContinuous-v0). */
@@ -94,7 +94,18 @@ export const flagName = (field: string) => field.replace(/[A-Z]/g, (c) => '-' + 
  * defaults if the environment has continuous actions, then the algorithm's, then the overrides.
  */
 export function makeConfig(overrides: Partial<TrainConfig>, continuous: boolean): TrainConfig {
+  for (const k of Object.keys(overrides)) {
+    if (!(k in FIELDS)) throw new ConfigError(`unknown config key '${k}'${didYouMean(k, Object.keys(FIELDS))}; the keys are ${Object.keys(FIELDS).join(', ')}`);
+  }
   const algo = overrides.algo ?? DISCRETE_DEFAULTS.algo;
+  // A field of another algorithm would be silently unused.
+  for (const f of ALGOS.includes(algo) ? ALGORITHM_FIELDS : []) {
+    const v = (overrides as Record<string, unknown>)[f.key];
+    const owners = ALGORITHM_FIELDS.filter((g) => g.key === f.key).map((g) => g.algo);
+    if (v !== undefined && !owners.includes(algo) && JSON.stringify(v) !== JSON.stringify(f.field.default)) {
+      throw new ConfigError(`--${flagName(f.key)} applies to ${owners.join(', ')} only, not to --algo ${algo}: drop it, or choose --algo ${owners[0]}`);
+    }
+  }
   const algorithmDefaults = ALGOS.includes(algo) ? getAlgorithm(algo).defaults ?? {} : {};
   const c: TrainConfig = {
     ...DISCRETE_DEFAULTS, ...(continuous ? CONTINUOUS_DEFAULTS : {}), ...algorithmDefaults,
@@ -119,7 +130,7 @@ export function validateConfig(c: TrainConfig): void {
     if (kind === 'boolean' && typeof v !== 'boolean') bad(k, 'must be true or false');
     if (kind === 'list' && (!Array.isArray(v) || v.length === 0 || (v as number[]).some((x) => !Number.isInteger(x) || x < 1))) bad(k, 'must be a non-empty list of positive integers, e.g. 64,64');
   }
-  if (!ALGOS.includes(c.algo)) bad('algo', `unknown algorithm; choose one of ${ALGOS.join(', ')}`);
+  if (!ALGOS.includes(c.algo)) bad('algo', `unknown algorithm${didYouMean(String(c.algo), ALGOS)}; choose one of ${ALGOS.join(', ')}`);
   if (!['tanh', 'relu'].includes(c.activation)) bad('activation', 'must be tanh or relu');
   if (c.learningRate <= 0) bad('learningRate', 'must be > 0');
   if (c.gamma < 0 || c.gamma > 1) bad('gamma', 'must be in [0, 1]');
@@ -142,14 +153,17 @@ export function validateConfig(c: TrainConfig): void {
 export function parseField(field: keyof TrainConfig, raw: string): unknown {
   const kind = FIELDS[field];
   if (kind === 'boolean') {
-    if (['true', '1', 'yes', ''].includes(raw)) return true;
-    if (['false', '0', 'no'].includes(raw)) return false;
+    // CleanRL's flags take True/False (Python's spelling) as well.
+    if (['true', '1', 'yes', ''].includes(raw.toLowerCase())) return true;
+    if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
     throw new ConfigError(`--${flagName(field)} expects true or false, got '${raw}'`);
   }
   if (kind === 'list') return raw.split(',').map((x) => Number(x.trim()));
   if (kind === 'number' || kind === 'integer') {
     const v = Number(raw);
     if (raw.trim() === '' || Number.isNaN(v)) throw new ConfigError(`--${flagName(field)} expects a number, got '${raw}'`);
+    if (!Number.isFinite(v)) throw new ConfigError(`--${flagName(field)} expects a finite number, got '${raw}' (not finite)`);
+    if (kind === 'integer' && !Number.isInteger(v)) throw new ConfigError(`--${flagName(field)} expects an integer, got '${raw}'`);
     return v;
   }
   return raw;

@@ -1,13 +1,13 @@
 // A training run on disk: config.json, metrics.jsonl (one line per iteration, CleanRL's metric
 // names), checkpoint.safetensors (atomic, every few iterations and at the end), summary.json.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WgrlDevice } from '../gpu/device.js';
 import { Trainer, type IterationMetrics } from './trainer.js';
 import type { TrainConfig } from './config.js';
-import { readCheckpoint, restoreCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { readCheckpoint, restoreCheckpoint, saveCheckpoint, writeFileAtomic, type RunRecord } from './checkpoint.js';
 import type { EnvSpec } from '../envs/spec.js';
-import { InputError } from '../errors.js';
+import { InputError, onFile } from '../errors.js';
 
 export interface RunOptions {
   /** Folder of this run; must not exist unless resuming. */
@@ -22,6 +22,8 @@ export interface RunOptions {
   maxIterations?: number;
   /** A custom environment instead of a built-in id. */
   env?: EnvSpec;
+  /** Where notices go (a torn metrics line dropped, a run restarted); default stderr. */
+  log?: (message: string) => void;
 }
 
 export interface RunSummary {
@@ -36,13 +38,19 @@ export interface RunSummary {
   steps_to_threshold: number | null;
   reward_threshold: number | null;
   solved: boolean;
+  /** Wall seconds of all segments of the run (a resumed run adds its earlier ones). */
   wall_seconds: number;
+  /** Environment steps over wall_seconds. */
   sps: number;
+  /** Processes that trained this run: 1, plus one per resume. */
+  segments: number;
   adapter: string;
   finished: boolean;
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+/** What wgrl writes in a run directory. */
+const RUN_FILES = ['config.json', 'metrics.jsonl', 'summary.json', CHECKPOINT_FILE];
 
 export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfig>, opts: RunOptions): Promise<RunSummary> {
   const dir = opts.runDir;
@@ -50,47 +58,114 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
   const metricsPath = join(dir, 'metrics.jsonl');
   let trainer: Trainer;
   let stepsToThreshold: number | null = null;
+  let prior: RunRecord = { wallSeconds: 0, segments: 0 };
+  const log = opts.log ?? ((msg: string) => console.error(`wgrl: ${msg}`));
   if (opts.resume) {
+    if (!existsSync(ckpt)) {
+      throw new InputError(`cannot resume ${dir}: it holds no ${CHECKPOINT_FILE}` +
+        (existsSync(dir) ? ' (the run stopped before its first checkpoint); run again without --resume to start it over' : ' (no such run directory); check --run-dir'));
+    }
     const { meta, tensors } = readCheckpoint(ckpt);
     trainer = new Trainer(dev, { ...meta.config, ...overrides }, opts.env);
     restoreCheckpoint(trainer, meta, tensors);
+    prior = meta.run ?? prior;
+    recordConfigChanges(dir, meta.config, trainer, log);
     // Drop metric lines written after the checkpoint (a crash between saves) so the log has each iteration once.
     if (existsSync(metricsPath)) {
-      const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l && JSON.parse(l).iteration <= trainer.host.iteration);
-      writeFileAtomic(metricsPath, kept.map((l) => l + '\n').join(''));
+      const kept = readMetricLines(metricsPath, log).filter((m) => (m.iteration as number) <= trainer.host.iteration);
+      writeFileAtomic(metricsPath, kept.map((m) => JSON.stringify(m) + '\n').join(''));
       const thr = trainer.env.rewardThreshold;
-      if (thr !== undefined) for (const l of kept) { const m = JSON.parse(l); if (stepsToThreshold === null && m['charts/mean_return_100'] >= thr) stepsToThreshold = m.global_step; }
+      if (thr !== undefined) for (const m of kept) if (stepsToThreshold === null && (m['charts/mean_return_100'] as number) >= thr) stepsToThreshold = m.global_step as number;
     }
   } else {
-    if (existsSync(dir)) throw new InputError(`run directory ${dir} already exists; pass --resume to continue it, or choose another --run-dir (nothing was overwritten)`);
+    if (existsSync(dir)) {
+      // A directory without a checkpoint is a run that stopped before saving anything it could
+      // resume from; starting it over loses nothing. One with a checkpoint is never overwritten.
+      if (!onFile(dir, 'use the run directory', () => statSync(dir).isDirectory())) throw new InputError(`--run-dir ${dir} is a file, not a directory; choose another --run-dir`);
+      const entries = onFile(dir, 'list the run directory', () => readdirSync(dir));
+      const onlyRunFiles = entries.includes('config.json') && entries.every((f) => RUN_FILES.includes(f) || f.includes('.tmp-'));
+      if (existsSync(ckpt) || !onlyRunFiles) throw new InputError(`run directory ${dir} already exists; pass --resume to continue it, or choose another --run-dir (nothing was overwritten)`);
+      log(`${dir} holds no checkpoint (its run stopped before saving one); starting it over`);
+    }
     trainer = new Trainer(dev, overrides, opts.env); // validates the config before anything is written
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...trainer.config, adapter: trainer.adapter }, null, 2) + '\n');
+    onFile(dir, 'create the run directory', () => mkdirSync(dir, { recursive: true }));
+    if (existsSync(metricsPath)) onFile(metricsPath, 'replace', () => rmSync(metricsPath));
+    writeFileAtomic(join(dir, 'config.json'), JSON.stringify({ ...trainer.config, adapter: trainer.adapter }, null, 2) + '\n');
+    // Iteration 0 is saved at once, so a run stopped at any point (diverged at iteration 1,
+    // interrupted before --checkpoint-every) can be resumed.
+    await saveCheckpoint(trainer, ckpt, prior);
+  }
+  const summaryPath = join(dir, 'summary.json');
+  if (opts.resume && trainer.done && existsSync(summaryPath)) {
+    log(`${dir} is already complete (${trainer.host.globalStep} steps, ${trainer.host.iteration} iterations); nothing to do (raise --total-timesteps to train further)`);
+    return JSON.parse(onFile(summaryPath, 'read', () => readFileSync(summaryPath, 'utf8'))) as RunSummary;
   }
   const every = opts.checkpointEvery ?? 10;
   const threshold = trainer.env.rewardThreshold ?? null;
   const t0 = performance.now();
-  const startStep = trainer.host.globalStep;
+  // Wall time and SPS in the summary cover every segment of a resumed run.
+  const record = (): RunRecord => ({ wallSeconds: prior.wallSeconds + (performance.now() - t0) / 1000, segments: prior.segments + 1 });
   let done = 0;
   while (!trainer.done && (opts.maxIterations === undefined || done < opts.maxIterations)) {
     const m = await trainer.iterate();
     done++;
-    appendFileSync(metricsPath, JSON.stringify(m) + '\n');
+    onFile(metricsPath, 'append to', () => appendFileSync(metricsPath, JSON.stringify(m) + '\n'));
     if (threshold !== null && stepsToThreshold === null && (m['charts/mean_return_100'] ?? -Infinity) >= threshold && trainer.host.recentReturns.length >= 100) {
       stepsToThreshold = m.global_step;
     }
     opts.onIteration?.(m, trainer);
-    if (trainer.done || trainer.host.iteration % every === 0) await saveCheckpoint(trainer, ckpt);
+    if (trainer.done || trainer.host.iteration % every === 0) await saveCheckpoint(trainer, ckpt, record());
   }
-  if (!trainer.done) await saveCheckpoint(trainer, ckpt);
-  const wall = (performance.now() - t0) / 1000;
+  if (!trainer.done) await saveCheckpoint(trainer, ckpt, record());
+  const wall = record().wallSeconds;
   const final = trainer.meanReturn100;
   const summary: RunSummary = {
     env: trainer.env.id, algo: trainer.config.algo, seed: trainer.config.seed, global_step: trainer.host.globalStep,
     iterations: trainer.host.iteration, final_mean_return_100: final, steps_to_threshold: stepsToThreshold,
     reward_threshold: threshold, solved: threshold !== null && final !== null && final >= threshold,
-    wall_seconds: wall, sps: (trainer.host.globalStep - startStep) / wall, adapter: trainer.adapter, finished: trainer.done,
+    wall_seconds: wall, sps: trainer.host.globalStep / wall, segments: record().segments, adapter: trainer.adapter, finished: trainer.done,
   };
-  writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  writeFileAtomic(summaryPath, JSON.stringify(summary, null, 2) + '\n');
   return summary;
+}
+
+/**
+ * The records of a metrics.jsonl. A torn last line (the process died mid-write) is dropped
+ * with a notice; a bad line anywhere else means the file was altered, and is an error.
+ */
+export function readMetricLines(path: string, log: (message: string) => void): Record<string, unknown>[] {
+  const lines = onFile(path, 'read', () => readFileSync(path, 'utf8')).split('\n');
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]) continue;
+    try {
+      out.push(JSON.parse(lines[i]));
+    } catch {
+      const last = lines.slice(i + 1).every((l) => !l);
+      if (!last) throw new InputError(`${path}: line ${i + 1} is not JSON (${lines[i].slice(0, 40)}…); the file was altered: fix or delete that line, then resume`);
+      log(`${path}: dropped a torn last line (${lines[i].length} bytes, written when the process stopped mid-write)`);
+    }
+  }
+  return out;
+}
+
+/** One resume's changes of hyperparameters, as config.json keeps them. */
+export interface ConfigChange { iteration: number; field: string; from: unknown; to: unknown }
+
+/**
+ * A resume may change what the saved state does not depend on (learning rate, epochs,
+ * total steps…). config.json then holds the config in force and every change with the
+ * iteration it took effect at, so the files never disagree with what was trained.
+ */
+function recordConfigChanges(dir: string, saved: TrainConfig, trainer: Trainer, log: (message: string) => void): void {
+  const changes: ConfigChange[] = [];
+  for (const [field, to] of Object.entries(trainer.config)) {
+    const from = (saved as unknown as Record<string, unknown>)[field];
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ iteration: trainer.host.iteration, field, from, to });
+  }
+  if (!changes.length) return;
+  log(`resuming with changed ${changes.map((c) => `${c.field} ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`).join(', ')} from iteration ${trainer.host.iteration}; recorded in config.json`);
+  const path = join(dir, 'config.json');
+  const previous = existsSync(path) ? (JSON.parse(onFile(path, 'read', () => readFileSync(path, 'utf8'))) as { changes?: ConfigChange[] }).changes ?? [] : [];
+  writeFileAtomic(path, JSON.stringify({ ...trainer.config, adapter: trainer.adapter, changes: [...previous, ...changes] }, null, 2) + '\n');
 }
