@@ -113,17 +113,23 @@ async function start(): Promise<void> {
   } catch (e) { fail(e); }
 }
 
-function record(run: Run, m: IterationMetrics): void {
+function record(run: Run, m: IterationMetrics, seconds: number): void {
   run.series.steps.push(m.global_step);
   run.series.ret.push(m['charts/mean_return_100']);
   run.series.kl.push(m['charts/average_kld']);
   run.series.clip.push(m['losses/clipfrac']);
-  run.series.sps.push(m['charts/SPS']);
+  // This iteration's own rate: charts/SPS counts from the first iteration, paused time included.
+  run.series.sps.push(run.trainer.batchSize / seconds);
 }
 
 async function loop(): Promise<void> {
   while (running) {
-    for (const run of runs) if (!run.trainer.done) record(run, await run.trainer.iterate());
+    for (const run of runs) {
+      if (run.trainer.done) continue;
+      const t0 = performance.now();
+      const m = await run.trainer.iterate();
+      record(run, m, (performance.now() - t0) / 1000);
+    }
     updateCharts();
     await drawEnvs();
     const fmt = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(1));

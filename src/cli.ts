@@ -30,6 +30,8 @@ run options:
                            (default runs/<env>__<algo>__<seed>__<time>)
   --resume                 continue the run in --run-dir from its checkpoint
   --checkpoint-every N     iterations between checkpoints (default 10)
+  --target-return R        stop once the mean return of the last 100 episodes reaches R
+                           (Ctrl-C / SIGTERM stop after the current iteration, saved and resumable)
   --adapter auto|swiftshader|hardware
   --quiet                  no progress line
 
@@ -55,14 +57,30 @@ function fmt(x: number | null | undefined, digits = 1): string {
   return x.toFixed(digits);
 }
 
-function progress(total: number, quiet: boolean) {
+/** Seconds as m:ss or h:mm:ss. */
+function clock(seconds: number): string {
+  const t = Math.round(seconds), h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
+  const two = (x: number) => String(x).padStart(2, '0');
+  return h ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
+}
+
+function progress(total: number, quiet: boolean, startedMs: number) {
   const tty = process.stderr.isTTY;
   let last = 0;
+  // The first report's time and step: the ETA's rate is measured from there, leaving out
+  // setup (pipeline compiles); elapsed time counts from this process's start, setup included.
+  let first: { ms: number; step: number } | null = null;
   return (m: IterationMetrics, trainer: Trainer) => {
     if (quiet) return;
+    const now = performance.now();
+    first ??= { ms: now, step: m.global_step };
     const frac = m.global_step / total;
+    const elapsed = (now - startedMs) / 1000;
+    const rate = m.global_step > first.step ? (m.global_step - first.step) / ((now - first.ms) / 1000) : m['charts/SPS'];
+    const eta = trainer.done ? 0 : (total - m.global_step) / rate;
     const width = 24, filled = Math.round(frac * width);
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${fmt(m.global_step, 0)}/${fmt(total, 0)} steps | ` +
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * frac).toFixed(0).padStart(3)}% ${fmt(m.global_step, 0)}/${fmt(total, 0)} steps | ` +
+      `${clock(elapsed)} elapsed, ETA ${clock(eta)} | ` +
       `${fmt(m['charts/SPS'], 0)} SPS | return(100) ${fmt(m['charts/mean_return_100'])} | KL ${m['charts/average_kld'].toExponential(1)}`;
     if (tty) process.stderr.write(`\r${line}   `);
     else if (performance.now() - last > 5000 || trainer.done) { process.stderr.write(line + '\n'); last = performance.now(); }
@@ -70,6 +88,9 @@ function progress(total: number, quiet: boolean) {
 }
 
 type Options = Record<string, { type: 'string' | 'boolean' }>;
+
+/** Exit statuses of a run stopped by a signal, as shells report them (128 + signal number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
  * CleanRL-style booleans for config fields: `--anneal-lr` alone means true, `--no-anneal-lr`
@@ -123,7 +144,7 @@ function version(): string {
 async function train(argv: string[]): Promise<number> {
   const options: Options = {
     'run-dir': { type: 'string' }, resume: { type: 'boolean' }, 'checkpoint-every': { type: 'string' },
-    adapter: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+    adapter: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' }, 'target-return': { type: 'string' },
   };
   for (const k of Object.keys(FIELDS)) options[flagName(k)] = { type: 'string' };
   const values = parseFlags('train', expandBooleanFlags(argv), options);
@@ -138,16 +159,29 @@ async function train(argv: string[]): Promise<number> {
   const runDir = (values['run-dir'] as string | undefined) ?? (resume ? undefined : join('runs', `${env}__${algo}__${seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`));
   if (!runDir) throw new ConfigError('--resume needs --run-dir pointing at the run to continue');
   const every = intOption('--checkpoint-every', values['checkpoint-every'], 10, 1)!;
+  const targetRaw = values['target-return'] as string | undefined;
+  const targetReturn = targetRaw === undefined ? undefined : Number(targetRaw);
+  if (targetRaw !== undefined && (targetRaw.trim() === '' || !Number.isFinite(targetReturn))) throw new ConfigError(`--target-return expects a finite number, got '${targetRaw}'`);
   // Everything the user typed is checked before the adapter starts (resumed runs take the
   // rest of their config from the checkpoint, which runTraining checks).
   const adapter = checkAdapterChoice(values.adapter as string | undefined, process.env.WGRL_ADAPTER);
   if (!resume) makeConfig({ ...overrides, env }, getEnv(env).action.type === 'continuous');
   const dev = await createNodeDevice({ adapter });
   let onProgress: ReturnType<typeof progress> | null = null;
+  const startedMs = performance.now();
+  // SIGINT/SIGTERM: finish the iteration in flight, save, write the summary, say how to resume.
+  // A second signal exits at once; the last checkpoint is intact (writes are atomic).
+  let signal: NodeJS.Signals | null = null;
+  const onSignal = (s: NodeJS.Signals) => {
+    if (signal) process.exit(SIGNAL_EXIT[s]);
+    signal = s;
+    process.stderr.write(`\nwgrl: ${s}: stopping after this iteration and saving (again to quit at once)\n`);
+  };
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, onSignal);
   const summary = await runTraining(dev, overrides, {
-    runDir, resume, checkpointEvery: every,
+    runDir, resume, checkpointEvery: every, targetReturn, stopRequested: () => signal,
     onIteration: (m, t) => {
-      onProgress ??= progress(t.numIterations * t.batchSize, !!values.quiet);
+      onProgress ??= progress(t.numIterations * t.batchSize, !!values.quiet, startedMs);
       onProgress(m, t);
     },
   });
@@ -158,8 +192,10 @@ async function train(argv: string[]): Promise<number> {
   console.log(`wgrl: mean return over the last 100 episodes: ${fmt(summary.final_mean_return_100, 1)}` +
     (thr !== null ? ` (threshold ${thr}: ${summary.solved ? 'solved' : 'not solved'}${summary.steps_to_threshold !== null ? `, first reached at ${summary.steps_to_threshold} steps` : ''})` : ''));
   console.log(`wgrl: metrics ${join(runDir, 'metrics.jsonl')}, checkpoint ${join(runDir, CHECKPOINT_FILE)}, summary ${join(runDir, 'summary.json')}`);
+  if (summary.stop_reason === 'target-return') console.log(`wgrl: stopped at the target return ${targetReturn}`);
+  if (signal) console.log(`wgrl: stopped by ${signal} at ${summary.global_step} steps; continue with: wgrl train --run-dir ${runDir} --resume`);
   dev.destroy();
-  return 0;
+  return signal ? SIGNAL_EXIT[signal as 'SIGINT' | 'SIGTERM'] : 0;
 }
 
 async function evaluate(argv: string[]): Promise<number> {

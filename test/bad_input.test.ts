@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { getDevice } from './helpers.js';
 import { Trainer } from '../src/train/trainer.js';
 import { runTraining, readMetricLines, CHECKPOINT_FILE } from '../src/train/run.js';
@@ -227,4 +227,56 @@ describe('checkpoints and run directories', () => {
     expect(statSync(summaryPath).mtimeMs).toBe(mtime);
     expect(s.global_step).toBe(384);
   });
+});
+
+describe('stopping a run', () => {
+  it("charts/SPS is CleanRL's: steps since the first iteration over the time since then", async () => {
+    const dev = await getDevice();
+    const trainer = new Trainer(dev, { ...TINY, totalTimesteps: 64 * 4 });
+    await trainer.iterate();
+    const t0 = performance.now();
+    const m2 = await trainer.iterate();
+    await new Promise((r) => setTimeout(r, 300));  // idle time between iterations counts, as in CleanRL
+    const m3 = await trainer.iterate();
+    const since = (performance.now() - t0) / 1000;
+    // Three iterations' steps over the time from the first iteration's start: below two
+    // iterations' steps over the time since the second started.
+    expect(m3['charts/SPS']).toBeLessThan(m2['charts/SPS']);
+    expect(m3['charts/SPS']).toBeLessThan((3 * 64) / since);
+    expect(m3['charts/SPS']).toBeGreaterThan(0);
+  });
+
+  it('--target-return stops once the 100-episode mean reaches it, saved and resumable', async () => {
+    const dev = await getDevice();
+    const dir = join(tmp(), 'target');
+    const config: Partial<TrainConfig> = { ...TINY, numEnvs: 16, numSteps: 32, totalTimesteps: 512 * 40 };
+    const s = await runTraining(dev, config, { runDir: dir, targetReturn: 1, log: () => {} });
+    expect(s.stop_reason).toBe('target-return');
+    expect(s.finished).toBe(false);
+    expect(s.iterations).toBeLessThan(40);
+    expect(readCheckpoint(join(dir, CHECKPOINT_FILE)).meta.host.iteration).toBe(s.iterations);
+    expect(readMetricLines(join(dir, 'metrics.jsonl'), () => {}).at(-1)!['charts/mean_return_100']).toBeGreaterThanOrEqual(1);
+    await expect(runTraining(dev, config, { runDir: join(tmp(), 'x'), targetReturn: NaN })).rejects.toThrow(/--target-return must be a finite number/);
+  });
+
+  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${signal} finishes the iteration, saves, writes the summary, says how to resume and exits ${status}`, async () => {
+      const dir = join(tmp(), 'sig');
+      const child = spawn(process.execPath, [cliPath, 'train', '--run-dir', dir, '--total-timesteps', '200000', '--num-envs', '4', '--num-steps', '16', '--num-minibatches', '2', '--update-epochs', '1'],
+        { env: { ...process.env, WGRL_ADAPTER: 'swiftshader' } });
+      let stdout = '', stderr = '';
+      child.stdout.on('data', (d) => { stdout += d; });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve) => child.stderr.on('data', (d) => { stderr += d; if (/steps \|/.test(stderr)) resolve(); }));
+      child.kill(signal);
+      expect(await exited).toBe(status);
+      expect(stderr).toMatch(/\] +\d+% [\d.k]+\/[\d.k]+ steps \| \d+:\d\d elapsed, ETA [\d:]+ \|/);
+      expect(stdout).toMatch(new RegExp(`stopped by ${signal} at \\d+ steps; continue with: wgrl train --run-dir .* --resume`));
+      const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+      expect(summary.stop_reason).toBe(signal);
+      expect(summary.finished).toBe(false);
+      expect(readCheckpoint(join(dir, CHECKPOINT_FILE)).meta.host.iteration).toBe(summary.iterations);
+      expect(readMetricLines(join(dir, 'metrics.jsonl'), () => {}).length).toBe(summary.iterations);
+    });
+  }
 });

@@ -22,6 +22,10 @@ export interface RunOptions {
   maxIterations?: number;
   /** A custom environment instead of a built-in id. */
   env?: EnvSpec;
+  /** Stop once the mean return of the last 100 episodes reaches this (checked once 100 episodes have ended). */
+  targetReturn?: number;
+  /** Polled after every iteration; a reason ('SIGINT') stops the run there, saved and resumable. */
+  stopRequested?: () => string | null;
   /** Where notices go (a torn metrics line dropped, a run restarted); default stderr. */
   log?: (message: string) => void;
 }
@@ -46,6 +50,8 @@ export interface RunSummary {
   segments: number;
   adapter: string;
   finished: boolean;
+  /** Why an unfinished run stopped: 'target-return', a signal's name, or 'max-iterations'; null when finished. */
+  stop_reason: string | null;
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -105,8 +111,10 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
   const t0 = performance.now();
   // Wall time and SPS in the summary cover every segment of a resumed run.
   const record = (): RunRecord => ({ wallSeconds: prior.wallSeconds + (performance.now() - t0) / 1000, segments: prior.segments + 1 });
+  if (opts.targetReturn !== undefined && !Number.isFinite(opts.targetReturn)) throw new InputError(`--target-return must be a finite number, got ${opts.targetReturn}`);
   let done = 0;
-  while (!trainer.done && (opts.maxIterations === undefined || done < opts.maxIterations)) {
+  let stopReason: string | null = null;
+  while (!trainer.done && stopReason === null && (opts.maxIterations === undefined || done < opts.maxIterations)) {
     const m = await trainer.iterate();
     done++;
     onFile(metricsPath, 'append to', () => appendFileSync(metricsPath, JSON.stringify(m) + '\n'));
@@ -114,6 +122,9 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
       stepsToThreshold = m.global_step;
     }
     opts.onIteration?.(m, trainer);
+    if (opts.targetReturn !== undefined && trainer.host.recentReturns.length >= 100 && (m['charts/mean_return_100'] ?? -Infinity) >= opts.targetReturn) stopReason = 'target-return';
+    else if (opts.maxIterations !== undefined && done >= opts.maxIterations) stopReason = 'max-iterations';
+    stopReason = opts.stopRequested?.() ?? stopReason;
     if (trainer.done || trainer.host.iteration % every === 0) await saveCheckpoint(trainer, ckpt, record());
   }
   if (!trainer.done) await saveCheckpoint(trainer, ckpt, record());
@@ -124,6 +135,7 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
     iterations: trainer.host.iteration, final_mean_return_100: final, steps_to_threshold: stepsToThreshold,
     reward_threshold: threshold, solved: threshold !== null && final !== null && final >= threshold,
     wall_seconds: wall, sps: trainer.host.globalStep / wall, segments: record().segments, adapter: trainer.adapter, finished: trainer.done,
+    stop_reason: trainer.done ? null : stopReason ?? 'max-iterations',
   };
   writeFileAtomic(summaryPath, JSON.stringify(summary, null, 2) + '\n');
   return summary;

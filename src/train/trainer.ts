@@ -45,6 +45,7 @@ export interface IterationMetrics {
   'charts/episodic_length': number | null;
   'charts/episodes': number;
   'charts/mean_return_100': number | null;
+  /** CleanRL's: environment steps since this process's first iteration over the seconds since then. */
   'charts/SPS': number;
   'charts/learning_rate': number;
   'losses/policy_loss': number;
@@ -171,10 +172,14 @@ export class Trainer {
 
   get done(): boolean { return this.host.iteration >= this.numIterations; }
 
+  /** When and at which step this process's first iteration started (for charts/SPS). */
+  private segmentStart: { ms: number; step: number } | null = null;
+
   /** One rollout and one update. Returns the iteration's metrics (one readback). */
   async iterate(): Promise<IterationMetrics> {
     const c = this.config, h = this.host, rec = this.scalarsRecord;
     const t0 = performance.now();
+    this.segmentStart ??= { ms: t0, step: h.globalStep };
     const frac = 1 - h.iteration / this.numIterations;
     const lr = c.annealLr ? frac * c.learningRate : c.learningRate;
     // Before the submit: learning rate, objective coefficients, this iteration's
@@ -203,7 +208,6 @@ export class Trainer {
       enc.copyBufferToBuffer(ro.episodes, 0, this.report, this.reportEpisodesOffset, ro.episodes.size);
     });
     const raw = await this.dev.read(this.report);
-    const seconds = (performance.now() - t0) / 1000;
 
     const update = this.algorithm.metrics.decode(new Float32Array(raw, 0, this.algorithm.metrics.size));
     const adamState = ADAM_STATE.decode(new Float32Array(raw, this.reportAdamOffset, ADAM_STATE.size));
@@ -218,7 +222,7 @@ export class Trainer {
       'charts/episodic_length': mean(eps.lengths),
       'charts/episodes': eps.count,
       'charts/mean_return_100': mean(h.recentReturns),
-      'charts/SPS': this.batchSize / seconds,
+      'charts/SPS': (h.globalStep + this.batchSize - this.segmentStart.step) / ((performance.now() - this.segmentStart.ms) / 1000),
       'charts/learning_rate': lr,
       ...(this.algorithm.report(update) as Partial<IterationMetrics>),
       'losses/grad_norm': adamState.gradNorm,
