@@ -256,7 +256,9 @@ describe('stopping a run', () => {
     expect(s.iterations).toBeLessThan(40);
     expect(readCheckpoint(join(dir, CHECKPOINT_FILE)).meta.host.iteration).toBe(s.iterations);
     expect(readMetricLines(join(dir, 'metrics.jsonl'), () => {}).at(-1)!['charts/mean_return_100']).toBeGreaterThanOrEqual(1);
-    await expect(runTraining(dev, config, { runDir: join(tmp(), 'x'), targetReturn: NaN })).rejects.toThrow(/--target-return must be a finite number/);
+    const never = join(tmp(), 'x');
+    await expect(runTraining(dev, config, { runDir: never, targetReturn: NaN })).rejects.toThrow(/--target-return must be a finite number/);
+    expect(existsSync(never)).toBe(false);
   });
 
   for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {

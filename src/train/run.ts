@@ -66,6 +66,7 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
   let stepsToThreshold: number | null = null;
   let prior: RunRecord = { wallSeconds: 0, segments: 0 };
   const log = opts.log ?? ((msg: string) => console.error(`wgrl: ${msg}`));
+  if (opts.targetReturn !== undefined && !Number.isFinite(opts.targetReturn)) throw new InputError(`--target-return must be a finite number, got ${opts.targetReturn}`);
   if (opts.resume) {
     if (!existsSync(ckpt)) {
       throw new InputError(`cannot resume ${dir}: it holds no ${CHECKPOINT_FILE}` +
@@ -111,7 +112,6 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
   const t0 = performance.now();
   // Wall time and SPS in the summary cover every segment of a resumed run.
   const record = (): RunRecord => ({ wallSeconds: prior.wallSeconds + (performance.now() - t0) / 1000, segments: prior.segments + 1 });
-  if (opts.targetReturn !== undefined && !Number.isFinite(opts.targetReturn)) throw new InputError(`--target-return must be a finite number, got ${opts.targetReturn}`);
   let done = 0;
   let stopReason: string | null = null;
   while (!trainer.done && stopReason === null && (opts.maxIterations === undefined || done < opts.maxIterations)) {
