@@ -5,24 +5,26 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createNodeDevice, checkAdapterChoice } from './gpu/node.js';
 import { GpuError, adapterName } from './gpu/device.js';
-import { FIELDS, flagName, parseField, ConfigError, DISCRETE_DEFAULTS, makeConfig, type TrainConfig } from './train/config.js';
+import { FIELDS, flagName, fieldDoc, parseField, ConfigError, DISCRETE_DEFAULTS, makeConfig, type TrainConfig } from './train/config.js';
+import { ENV_IDS, getEnv } from './envs/spec.js';
 import { runTraining, CHECKPOINT_FILE } from './train/run.js';
 import { evaluateCheckpoint } from './train/evaluate.js';
 import type { IterationMetrics, Trainer } from './train/trainer.js';
 import { InputError, didYouMean } from './errors.js';
 import { ALGORITHMS } from './algos/registry.js';
-import { getEnv } from './envs/spec.js';
 
 const USAGE = `wgrl: reinforcement learning in WebGPU compute shaders
 
-  wgrl train [--env CartPole-v1] [--algo spo] [--seed 1] [options]
+  wgrl train [--env ${DISCRETE_DEFAULTS.env}] [--algo ${DISCRETE_DEFAULTS.algo}] [--seed ${DISCRETE_DEFAULTS.seed}] [options]
   wgrl eval --checkpoint runs/<run>/checkpoint.safetensors [--episodes 10] [--deterministic]
+
+environments (--env): ${ENV_IDS.join(', ')}
 
 algorithms (--algo):
 ${Object.values(ALGORITHMS).map((a) => `  ${a.name.padEnd(22)} ${a.summary}`).join('\n')}
 
 train options (CleanRL's names and defaults):
-${(Object.keys(FIELDS) as (keyof TrainConfig)[]).map((k) => `  --${flagName(k).padEnd(22)} ${FIELDS[k].padEnd(8)} default ${JSON.stringify(DISCRETE_DEFAULTS[k])}`).join('\n')}
+${(Object.keys(FIELDS) as (keyof TrainConfig)[]).map((k) => `  --${flagName(k).padEnd(22)} ${FIELDS[k].padEnd(8)} default ${JSON.stringify(DISCRETE_DEFAULTS[k]).padEnd(9)} ${fieldDoc(k)}`).join('\n')}
   (continuous-action environments default to ppo_continuous_action.py's values)
 
 run options:

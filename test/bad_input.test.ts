@@ -10,7 +10,7 @@ import { Trainer } from '../src/train/trainer.js';
 import { runTraining, readMetricLines, CHECKPOINT_FILE } from '../src/train/run.js';
 import { readCheckpoint, decodeSafetensors, encodeSafetensors, CheckpointError } from '../src/train/checkpoint.js';
 import { evaluateCheckpoint } from '../src/train/evaluate.js';
-import { makeConfig, parseField, ConfigError, type TrainConfig } from '../src/train/config.js';
+import { makeConfig, parseField, fieldDoc, FIELDS, ConfigError, type TrainConfig } from '../src/train/config.js';
 import { checkAdapterChoice } from '../src/gpu/node.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { nearest } from '../src/errors.js';
@@ -93,6 +93,13 @@ describe('the CLI', () => {
   it('--version, eval --help, and CleanRL booleans (--no-x, --x alone, --x False)', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
     expect(cli(['--version']).stdout.trim()).toBe(`wgrl ${pkg.version}`);
+    const trainHelp = cli(['train', '--help']).stdout;
+    for (const k of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
+      expect(fieldDoc(k), `${k} has a description`).not.toBe('');
+      expect(trainHelp).toContain(fieldDoc(k));
+    }
+    expect(trainHelp).toMatch(/wgrl train \[--env CartPole-v1\] \[--algo ppo\] \[--seed 1\]/);
+    expect(trainHelp).toMatch(/environments \(--env\): CartPole-v1, Acrobot-v1/);
     const help = cli(['eval', '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/--episodes N/);

@@ -4,11 +4,12 @@
 import { ALGORITHMS, ALGOS, getAlgorithm, type Algo, type AlgorithmFields } from '../algos/registry.js';
 import type { Activation } from '../kernels/matmul.js';
 import { InputError, didYouMean } from '../errors.js';
+import { commonFieldDocs } from '../generated/field_docs.js';
 
 export interface CommonConfig {
   /** Gymnasium id of a built-in environment (CartPole-v1, Acrobot-v1, MountainCar-v0, Pendulum-v1, MountainCarContinuous-v0). */
   env: string;
-  /** Algorithm (src/algos/): ppo (clip), ppo-kl (adaptive β), spo (ICML 2025), spo-kl (clipped-KL form), a2c. */
+  /** Algorithm: one module in src/algos/ each (the choices are listed by --help). */
   algo: Algo;
   /** Seed of initialisation, environment resets, action sampling and minibatch order. */
   seed: number;
@@ -85,6 +86,11 @@ export const FIELDS: Record<keyof TrainConfig, FieldKind> = {
   bootstrapTruncation: 'boolean', normObs: 'boolean', normReward: 'boolean',
   ...(Object.fromEntries(ALGORITHM_FIELDS.map((f) => [f.key, f.field.kind])) as Record<keyof AlgorithmFields, FieldKind>),
 };
+
+/** A field's one-line description: its doc comment in CommonConfig, or its algorithm module's `doc`. */
+export function fieldDoc(field: keyof TrainConfig): string {
+  return commonFieldDocs[field] ?? ALGORITHM_FIELDS.find((f) => f.key === field)?.field.doc ?? '';
+}
 
 /** kebab-case flag of a field: numEnvs → --num-envs. */
 export const flagName = (field: string) => field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
