@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node scripts/gen-shaders.mjs
+# From scratch, so nothing a removed source or an older build wrote is shipped.
+rm -rf dist
 npx tsc -p tsconfig.build.json
 chmod +x dist/cli.js
 npx esbuild src/browser.ts --bundle --format=esm --platform=browser --target=es2022 \

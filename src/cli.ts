@@ -10,13 +10,15 @@ import { ENV_IDS, getEnv } from './envs/spec.js';
 import { runTraining, CHECKPOINT_FILE } from './train/run.js';
 import { evaluateCheckpoint } from './train/evaluate.js';
 import type { IterationMetrics, Trainer } from './train/trainer.js';
-import { InputError, didYouMean } from './errors.js';
+import { InputError, didYouMean, isMissingPackage } from './errors.js';
 import { ALGORITHMS } from './algos/registry.js';
+import { DEFAULT_METRICS, METRICS } from './report/metrics.js';
 
 const USAGE = `wgrl: reinforcement learning in WebGPU compute shaders
 
   wgrl train [--env ${DISCRETE_DEFAULTS.env}] [--algo ${DISCRETE_DEFAULTS.algo}] [--seed ${DISCRETE_DEFAULTS.seed}] [options]
   wgrl eval --checkpoint runs/<run>/checkpoint.safetensors [--episodes 10] [--deterministic]
+  wgrl plot runs/<run> [runs/<run2> …] [--out DIR] [--metrics return,kl,…]
 
 environments (--env): ${ENV_IDS.join(', ')}
 
@@ -33,12 +35,41 @@ run options:
   --resume                 continue the run in --run-dir from its checkpoint
   --checkpoint-every N     iterations between checkpoints (default 10)
   --target-return R        stop once the mean return of the last 100 episodes reaches R
+  --csv                    also write metrics.csv beside metrics.jsonl (for spreadsheets)
+  --plot                   write the run's figures and report.html into <run-dir>/plots when it ends
                            (Ctrl-C / SIGTERM stop after the current iteration, saved and resumable)
   --adapter auto|swiftshader|hardware
   --quiet                  no progress line
 
 booleans: --anneal-lr, --no-anneal-lr, --anneal-lr False (CleanRL's spelling), --anneal-lr=0
   wgrl --version           the installed version
+`;
+
+/** Words of `text` in lines of at most 100 columns, each indented by `indent` spaces. */
+function wrap(text: string, indent: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent + line.length + 1 + word.length > 100) { lines.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.map((l) => ' '.repeat(indent) + l).join('\n');
+}
+
+const PLOT_USAGE = `wgrl plot: learning curves of one or more runs, as SVG, PNG and one HTML report
+
+  wgrl plot RUN_DIR [RUN_DIR …] [options]
+
+  RUN_DIR                  a folder written by wgrl train (holds metrics.jsonl); runs of one
+                           environment share each figure, labelled by algorithm and seed
+  --out DIR                where the files go (default RUN_DIR/plots for one run, plots/ for several)
+  --metrics A,B,…          which curves; default, where logged:
+${wrap(DEFAULT_METRICS.join(', '), 27)}
+                           short names:
+${wrap(Object.keys(METRICS).join(', '), 27)}
+                           or any logged field by its full name (losses/grad_norm)
+  --smoothing W            weight of the moving average over the raw curve, in [0, 1) (default 0.9; 0: raw only)
+  --format svg,png,html    which files to write (default all three)
 `;
 
 const EVAL_USAGE = `wgrl eval: mean return of a saved policy
@@ -114,8 +145,12 @@ function expandBooleanFlags(argv: string[]): string[] {
 
 /** parseArgs, with an unknown flag named together with the nearest known one. */
 function parseFlags(command: string, argv: string[], options: Options) {
+  return parseWithPositionals(command, argv, options, false).values;
+}
+
+function parseWithPositionals(command: string, argv: string[], options: Options, allowPositionals: boolean) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals });
   } catch (e) {
     const err = e as Error & { code?: string };
     const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-{1,2}[^']+)'/.exec(err.message)?.[1] : undefined;
@@ -147,6 +182,7 @@ async function train(argv: string[]): Promise<number> {
   const options: Options = {
     'run-dir': { type: 'string' }, resume: { type: 'boolean' }, 'checkpoint-every': { type: 'string' },
     adapter: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' }, 'target-return': { type: 'string' },
+    csv: { type: 'boolean' }, plot: { type: 'boolean' },
   };
   for (const k of Object.keys(FIELDS)) options[flagName(k)] = { type: 'string' };
   const values = parseFlags('train', expandBooleanFlags(argv), options);
@@ -181,7 +217,7 @@ async function train(argv: string[]): Promise<number> {
   };
   for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, onSignal);
   const summary = await runTraining(dev, overrides, {
-    runDir, resume, checkpointEvery: every, targetReturn, stopRequested: () => signal,
+    runDir, resume, checkpointEvery: every, targetReturn, stopRequested: () => signal, csv: !!values.csv,
     onIteration: (m, t) => {
       onProgress ??= progress(t.numIterations * t.batchSize, !!values.quiet, startedMs);
       onProgress(m, t);
@@ -195,6 +231,12 @@ async function train(argv: string[]): Promise<number> {
     (thr !== null ? ` (threshold ${thr}: ${summary.solved ? 'solved' : 'not solved'}${summary.steps_to_threshold !== null ? `, first reached at ${summary.steps_to_threshold} steps` : ''})` : ''));
   console.log(`wgrl: metrics ${join(runDir, 'metrics.jsonl')}, checkpoint ${join(runDir, CHECKPOINT_FILE)}, summary ${join(runDir, 'summary.json')}`);
   if (summary.stop_reason === 'target-return') console.log(`wgrl: stopped at the target return ${targetReturn}`);
+  if (values.plot) {
+    const { plotRuns } = await loadPlotting();
+    const out = join(runDir, 'plots');
+    await plotRuns([runDir], { out, log: (msg) => console.error(`wgrl: ${msg}`) });
+    console.log(`wgrl: figures and report ${join(out, 'report.html')}`);
+  }
   if (signal) console.log(`wgrl: stopped by ${signal} at ${summary.global_step} steps; continue with: wgrl train --run-dir ${runDir} --resume`);
   dev.destroy();
   return signal ? SIGNAL_EXIT[signal as 'SIGINT' | 'SIGTERM'] : 0;
@@ -219,14 +261,45 @@ async function evaluate(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** The plotting module; its libraries are optional peer dependencies, named when missing. */
+async function loadPlotting(): Promise<typeof import('./report/plot.js')> {
+  try {
+    return await import('./report/plot.js');
+  } catch (e) {
+    const missing = ['vega', 'vega-lite', '@resvg/resvg-js'].filter((p) => isMissingPackage(e, p));
+    if (missing.length) throw new ConfigError(`wgrl plot needs vega, vega-lite and @resvg/resvg-js; '${missing[0]}' is not installed: run npm install vega vega-lite @resvg/resvg-js`);
+    throw e;
+  }
+}
+
+async function plot(argv: string[]): Promise<number> {
+  const options: Options = { out: { type: 'string' }, metrics: { type: 'string' }, smoothing: { type: 'string' }, format: { type: 'string' }, help: { type: 'boolean' } };
+  const { values, positionals } = parseWithPositionals('plot', argv, options, true);
+  if (values.help) { process.stdout.write(PLOT_USAGE); return 0; }
+  if (!positionals.length) throw new ConfigError('wgrl plot needs at least one run directory (a folder written by wgrl train); see wgrl plot --help');
+  const list = (raw: string | boolean | undefined) => (typeof raw === 'string' ? raw.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+  const formats = list(values.format);
+  for (const f of formats ?? []) if (!['svg', 'png', 'html'].includes(f)) throw new ConfigError(`--format: unknown format '${f}'${didYouMean(f, ['svg', 'png', 'html'])}; choose from svg, png, html`);
+  const smoothingRaw = values.smoothing as string | undefined;
+  const smoothing = smoothingRaw === undefined ? undefined : Number(smoothingRaw);
+  if (smoothingRaw !== undefined && (smoothingRaw.trim() === '' || !(smoothing! >= 0 && smoothing! < 1))) throw new ConfigError(`--smoothing expects a number in [0, 1), got '${smoothingRaw}'`);
+  const out = (values.out as string | undefined) ?? (positionals.length === 1 ? join(positionals[0], 'plots') : 'plots');
+  const { plotRuns } = await loadPlotting();
+  const r = await plotRuns(positionals, { out, metrics: list(values.metrics), smoothing, formats: formats as ('svg' | 'png' | 'html')[] | undefined, log: (msg) => console.error(`wgrl: ${msg}`) });
+  console.log(`wgrl plot: ${r.figures.length} figures of ${positionals.length} run${positionals.length > 1 ? 's' : ''} in ${out}` +
+    (r.files.some((f) => f.endsWith('report.html')) ? ` (report: ${join(out, 'report.html')})` : ''));
+  return 0;
+}
+
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);
   try {
     if (cmd === 'train') return await train(rest);
     if (cmd === 'eval') return await evaluate(rest);
+    if (cmd === 'plot') return await plot(rest);
     if (cmd === '--version' || cmd === 'version') { console.log(`wgrl ${version()}`); return 0; }
     if (cmd === undefined || cmd === '--help' || cmd === 'help') { process.stdout.write(USAGE); return 0; }
-    process.stderr.write(`wgrl: unknown command '${cmd}'${didYouMean(cmd, ['train', 'eval', 'version', 'help'])}\n\n${USAGE}`);
+    process.stderr.write(`wgrl: unknown command '${cmd}'${didYouMean(cmd, ['train', 'eval', 'plot', 'version', 'help'])}\n\n${USAGE}`);
     return 2;
   } catch (e) {
     const err = e as Error;

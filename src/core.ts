@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // The platform-independent API shared by Node (src/index.ts) and the browser (src/browser.ts).
 export { WgrlDevice, GpuError, GpuTimer, deviceFromGpu, describeAdapter, adapterName, DATA_USAGE, BufferUsage, type AdapterDescription } from './gpu/device.js';
 export { Kernel, BoundKernel, runDispatches, grid, packUniforms, type Dispatch, type UniformField } from './gpu/kernel.js';

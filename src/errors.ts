@@ -50,3 +50,9 @@ export function onFile<T>(path: string, doing: string, step: () => T): T {
     throw new InputError(`cannot ${doing} ${path}: ${fix[code] ?? (e as Error).message} (${code})`);
   }
 }
+
+/** True when `e` is Node's failure to find the package `name` (an optional peer dependency not installed). */
+export function isMissingPackage(e: unknown, name: string): boolean {
+  const err = e as { code?: string; message?: string };
+  return (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') && (err.message ?? '').includes(`'${name}'`);
+}

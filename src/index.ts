@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // wgrl's public API in Node: device acquisition (Dawn, SwiftShader fallback) plus everything
 // in the browser-safe core.
 export * from './core.js';

@@ -1,11 +1,10 @@
 // Bad input, case by case: each gets an error naming the problem and the fix, before any GPU
 // work where possible, and no run directory is left that can be neither resumed nor restarted.
 import { describe, it, expect } from 'vitest';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { getDevice } from './helpers.js';
+import { getDevice, scratchDir } from './helpers.js';
 import { Trainer } from '../src/train/trainer.js';
 import { runTraining, readMetricLines, CHECKPOINT_FILE } from '../src/train/run.js';
 import { readCheckpoint, decodeSafetensors, encodeSafetensors, CheckpointError } from '../src/train/checkpoint.js';
@@ -15,7 +14,7 @@ import { checkAdapterChoice } from '../src/gpu/node.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { nearest } from '../src/errors.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'wgrl-bad-'));
+const tmp = () => scratchDir('wgrl-bad-');
 const TINY: Partial<TrainConfig> = { env: 'CartPole-v1', algo: 'ppo', numEnvs: 4, numSteps: 16, numMinibatches: 2, updateEpochs: 1, totalTimesteps: 64 * 6, seed: 5 };
 const metricLines = (dir: string) => readMetricLines(join(dir, 'metrics.jsonl'), () => {}).map((m) => { delete m['charts/SPS']; return m; });
 const cliPath = join(process.cwd(), 'dist', 'cli.js');

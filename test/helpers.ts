@@ -1,6 +1,9 @@
 // Shared by every GPU test: one device per test process (SwiftShader pipelines take
 // 10-400 ms to compile, so pipelines are cached on it across files), seeded data, comparisons.
-import { expect } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createNodeDevice } from '../src/gpu/node.js';
 import type { WgrlDevice } from '../src/gpu/device.js';
 
@@ -8,6 +11,13 @@ let devicePromise: Promise<WgrlDevice> | null = null;
 export function getDevice(): Promise<WgrlDevice> {
   devicePromise ??= createNodeDevice({ verbose: false });
   return devicePromise;
+}
+
+/** A fresh folder under the system's temporary directory, removed when the calling test ends. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** mulberry32: a small seeded generator so every test's data is reproducible. */

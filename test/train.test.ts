@@ -1,9 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { getDevice } from './helpers.js';
+import { getDevice, scratchDir } from './helpers.js';
 import { Trainer } from '../src/train/trainer.js';
 import { runTraining, CHECKPOINT_FILE } from '../src/train/run.js';
 import { readCheckpoint, CheckpointError, encodeSafetensors, decodeSafetensors } from '../src/train/checkpoint.js';
@@ -12,7 +11,7 @@ import { createNodeDevice } from '../src/gpu/node.js';
 import { makeConfig } from '../src/train/config.js';
 import type { TrainConfig } from '../src/train/config.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'wgrl-test-'));
+const tmp = () => scratchDir('wgrl-test-');
 const TINY: Partial<TrainConfig> = { env: 'CartPole-v1', algo: 'spo', numEnvs: 4, numSteps: 16, numMinibatches: 2, updateEpochs: 2, totalTimesteps: 64 * 8, seed: 3 };
 const lines = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
   const m = JSON.parse(l);

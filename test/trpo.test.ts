@@ -1,10 +1,9 @@
 // TRPO (src/algos/trpo.ts): the line search against an f64 evaluation of the same candidates on
 // the same batch, the step's trust region, bad input, exact resume, and a short learning run.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getDevice } from './helpers.js';
+import { getDevice, scratchDir } from './helpers.js';
 import { Trainer } from '../src/train/trainer.js';
 import { runTraining } from '../src/train/run.js';
 import { makeConfig, ConfigError } from '../src/train/config.js';
@@ -96,7 +95,7 @@ describe('TRPO', () => {
   it('a resumed TRPO run gives exactly the metrics of an uninterrupted one', async () => {
     const dev = await getDevice();
     const tiny: Partial<TrainConfig> = { env: 'CartPole-v1', algo: 'trpo', numEnvs: 4, numSteps: 16, numMinibatches: 2, updateEpochs: 2, totalTimesteps: 64 * 6, seed: 3 };
-    const root = mkdtempSync(join(tmpdir(), 'wgrl-trpo-')), a = join(root, 'a'), b = join(root, 'b');
+    const root = scratchDir('wgrl-trpo-'), a = join(root, 'a'), b = join(root, 'b');
     await runTraining(dev, tiny, { runDir: a });
     await runTraining(dev, tiny, { runDir: b, maxIterations: 3, checkpointEvery: 100 });
     await runTraining(dev, {}, { runDir: b, resume: true });

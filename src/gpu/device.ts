@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // The device wrapper every kernel and trainer uses: adapter description, pipeline cache,
 // buffer helpers, error scopes that name the kernel, device-loss reporting, timing.
 

@@ -2,7 +2,7 @@
 // the machine has one, SwiftShader (Debian chromium's Vulkan ICD) where it does not.
 import { existsSync, readdirSync } from 'node:fs';
 import { adapterName, deviceFromGpu, GpuError, type WgrlDevice } from './device.js';
-import { didYouMean } from '../errors.js';
+import { didYouMean, isMissingPackage } from '../errors.js';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
@@ -29,7 +29,13 @@ let dawn: DawnModule | null = null;
 
 async function loadDawn(): Promise<DawnModule> {
   if (!dawn) {
-    dawn = (await import('webgpu')) as unknown as DawnModule;
+    try {
+      dawn = (await import('webgpu')) as unknown as DawnModule;
+    } catch (e) {
+      // An optional peer dependency: browser users never install Dawn's 130 MB of binaries.
+      if (isMissingPackage(e, 'webgpu')) throw new GpuError("wgrl in Node needs Dawn's bindings, the 'webgpu' package, which is not installed: run npm install webgpu (browsers need nothing: use createBrowserDevice)", 'no-adapter');
+      throw e;
+    }
     // WebGPU's constants (GPUBufferUsage…) as globals, as in a browser.
     for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }

@@ -8,6 +8,7 @@ import type { TrainConfig } from './config.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint, writeFileAtomic, type RunRecord } from './checkpoint.js';
 import type { EnvSpec } from '../envs/spec.js';
 import { InputError, onFile } from '../errors.js';
+import { metricsToCsv } from '../report/csv.js';
 
 export interface RunOptions {
   /** Folder of this run; must not exist unless resuming. */
@@ -26,6 +27,8 @@ export interface RunOptions {
   targetReturn?: number;
   /** Polled after every iteration; a reason ('SIGINT') stops the run there, saved and resumable. */
   stopRequested?: () => string | null;
+  /** Also keep metrics.csv beside metrics.jsonl (rewritten at every checkpoint and at the end). */
+  csv?: boolean;
   /** Where notices go (a torn metrics line dropped, a run restarted); default stderr. */
   log?: (message: string) => void;
 }
@@ -56,7 +59,7 @@ export interface RunSummary {
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 /** What wgrl writes in a run directory. */
-const RUN_FILES = ['config.json', 'metrics.jsonl', 'summary.json', CHECKPOINT_FILE];
+const RUN_FILES = ['config.json', 'metrics.jsonl', 'metrics.csv', 'summary.json', CHECKPOINT_FILE, 'plots'];
 
 export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfig>, opts: RunOptions): Promise<RunSummary> {
   const dir = opts.runDir;
@@ -108,6 +111,13 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
     return JSON.parse(onFile(summaryPath, 'read', () => readFileSync(summaryPath, 'utf8'))) as RunSummary;
   }
   const every = opts.checkpointEvery ?? 10;
+  const csvPath = join(dir, 'metrics.csv');
+  // The CSV is derived from the JSONL whenever the state is saved, so after a crash and resume
+  // it never holds iterations the checkpoint does not.
+  const save = async () => {
+    await saveCheckpoint(trainer, ckpt, record());
+    if (opts.csv) writeFileAtomic(csvPath, metricsToCsv(readMetricLines(metricsPath, log)));
+  };
   const threshold = trainer.env.rewardThreshold ?? null;
   const t0 = performance.now();
   // Wall time and SPS in the summary cover every segment of a resumed run.
@@ -125,9 +135,9 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
     if (opts.targetReturn !== undefined && trainer.host.recentReturns.length >= 100 && (m['charts/mean_return_100'] ?? -Infinity) >= opts.targetReturn) stopReason = 'target-return';
     else if (opts.maxIterations !== undefined && done >= opts.maxIterations) stopReason = 'max-iterations';
     stopReason = opts.stopRequested?.() ?? stopReason;
-    if (trainer.done || trainer.host.iteration % every === 0) await saveCheckpoint(trainer, ckpt, record());
+    if (trainer.done || trainer.host.iteration % every === 0) await save();
   }
-  if (!trainer.done) await saveCheckpoint(trainer, ckpt, record());
+  if (!trainer.done) await save();
   const wall = record().wallSeconds;
   const final = trainer.meanReturn100;
   const summary: RunSummary = {
