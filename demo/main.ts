@@ -2,24 +2,80 @@
 // iteration from the one report the trainer reads back; the environments are drawn from their
 // GPU state. `window.wgrlDemo` exposes the plotted series for the browser test.
 import uPlot from 'uplot';
-import { createBrowserDevice, Trainer, ENV_IDS, ALGOS, adapterName, type WgrlDevice, type IterationMetrics, type Algo } from '../src/browser.js';
+import {
+  createBrowserDevice, Trainer, PolicyPlayback, ENV_IDS, ALGOS, ALGORITHMS, getEnv, adapterName, checkpointBytes, parseCheckpoint, restoreCheckpoint,
+  type WgrlDevice, type IterationMetrics, type Algo,
+} from '../src/browser.js';
 import { drawEnv } from './render.js';
 
-interface Series { steps: number[]; ret: (number | null)[]; kl: number[]; clip: number[]; sps: number[] }
-interface Run { name: string; trainer: Trainer; series: Series }
-interface DemoState { status: string; adapter: string; runs: Record<string, Series>; errors: string[] }
+type SeriesKey = 'ret' | 'kl' | 'clip' | 'sps';
+type Series = { steps: number[] } & Record<SeriesKey, (number | null)[]>;
+/** A curve on the charts: a run training here (trainer set) or a metrics.jsonl opened from disk. */
+interface Run { name: string; trainer: Trainer | null; series: Series; metrics: IterationMetrics[]; colour: string; dash?: number[] }
+interface DemoState {
+  status: string; adapter: string; runs: Record<string, Series>; errors: string[];
+  /** Iterations finished since the page loaded, and greedy playback steps drawn. */
+  iterations: number; watchSteps: number; watchLastReturn: number | null;
+}
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const state: DemoState = { status: 'loading', adapter: '', runs: {}, errors: [] };
+const state: DemoState = { status: 'loading', adapter: '', runs: {}, errors: [], iterations: 0, watchSteps: 0, watchLastReturn: null };
 (window as unknown as { wgrlDemo: DemoState }).wgrlDemo = state;
 
 let dev: WgrlDevice | null = null;
 let runs: Run[] = [];
 let running = false;
-const COLORS = ['#d62', '#27c'];
+/** The training loop in flight: Pause and Reset wait for it, so no readback is cut off. */
+let loopDone: Promise<void> | null = null;
+
+/** One colour per algorithm, the same in single and compare mode; opened files are drawn dashed. */
+const ALGO_COLOURS: Record<string, string> = { ppo: '#4e79a7', 'ppo-kl': '#76b7b2', spo: '#e15759', 'spo-kl': '#f28e2b', a2c: '#59a14f', trpo: '#b07aa1' };
+const FILE_COLOURS = ['#9c755f', '#555555', '#edc948', '#ff9da7'];
 
 for (const id of ENV_IDS) $<HTMLSelectElement>('env').add(new Option(id, id));
 for (const a of ALGOS) $<HTMLSelectElement>('algo').add(new Option(a, a, a === 'spo', a === 'spo'));
+
+// ---- settings: the controls, read from and written to the page's URL so a run can be shared
+const NUMERIC = ['seed', 'numEnvs', 'numSteps', 'updateEpochs', 'numMinibatches', 'hidden', 'learningRate', 'gamma', 'clipCoef', 'entCoef', 'totalTimesteps'] as const;
+const SETTINGS = ['env', 'algo', 'compare', ...NUMERIC] as const;
+
+function applyUrlSettings(): void {
+  const params = new URLSearchParams(location.search);
+  for (const [key, value] of params) {
+    const el = document.getElementById(key) as HTMLInputElement | HTMLSelectElement | null;
+    if (!el || !(SETTINGS as readonly string[]).includes(key)) { state.errors.push(`unknown setting '${key}' in the URL; the settings are ${SETTINGS.join(', ')}`); continue; }
+    if (el instanceof HTMLSelectElement) {
+      if ([...el.options].some((o) => o.value === value)) el.value = value;
+      else state.errors.push(`URL setting ${key}=${value} is not one of ${[...el.options].map((o) => o.value).join(', ')}`);
+    } else if (el.type === 'checkbox') el.checked = value === '1' || value === 'true';
+    else if (Number.isFinite(Number(value)) && value.trim() !== '') el.value = value;
+    else state.errors.push(`URL setting ${key}=${value} is not a number`);
+  }
+}
+
+function writeUrlSettings(): void {
+  const params = new URLSearchParams();
+  for (const key of SETTINGS) {
+    const el = $<HTMLInputElement>(key);
+    params.set(key, el.type === 'checkbox' ? (el.checked ? '1' : '0') : el.value);
+  }
+  history.replaceState(null, '', `${location.pathname}?${params}`);
+}
+
+function readConfig() {
+  const num = (id: (typeof NUMERIC)[number]) => Number($<HTMLInputElement>(id).value);
+  const hidden = [num('hidden'), num('hidden')];
+  return {
+    env: $<HTMLSelectElement>('env').value, seed: num('seed'), numEnvs: num('numEnvs'), numSteps: num('numSteps'),
+    updateEpochs: num('updateEpochs'), numMinibatches: num('numMinibatches'), actorHidden: hidden, criticHidden: hidden,
+    learningRate: num('learningRate'), gamma: num('gamma'), clipCoef: num('clipCoef'), entCoef: num('entCoef'), totalTimesteps: num('totalTimesteps'),
+  };
+}
+
+function describeAlgorithms(): void {
+  const algos = $<HTMLInputElement>('compare').checked ? ['ppo', 'spo'] : [$<HTMLSelectElement>('algo').value];
+  $('algoText').textContent = algos.map((a) => ALGORITHMS[a as Algo].summary).join(' · ');
+}
 
 function setStatus(text: string): void { state.status = text; $('status').textContent = text; }
 
@@ -32,142 +88,345 @@ function fail(e: unknown): void {
   syncButtons();
 }
 
-// ---- charts: one per quantity, one series per run
-const charts: { key: keyof Omit<Series, 'steps'>; title: string; plot: uPlot | null }[] = [
-  { key: 'ret', title: 'episodic return (mean of last 100)', plot: null },
-  { key: 'kl', title: 'mean per-state KL(π_old‖π)', plot: null },
-  { key: 'clip', title: 'clip fraction', plot: null },
-  { key: 'sps', title: 'steps per second', plot: null },
+// ---- charts: one per quantity, one series per run, on the union of the runs' step counts
+const charts: { key: SeriesKey; title: string; axis: string; plot: uPlot | null }[] = [
+  { key: 'ret', title: 'episodic return (mean of the last 100 episodes)', axis: 'return', plot: null },
+  { key: 'kl', title: 'mean per-state KL(π_old‖π) per iteration', axis: 'KL (nats)', plot: null },
+  { key: 'clip', title: 'clip fraction', axis: 'share of samples', plot: null },
+  { key: 'sps', title: 'throughput of each iteration', axis: 'steps / s', plot: null },
 ];
 
-function makeCharts(names: string[]): void {
+function chartWidth(): number {
+  const host = $('charts'), cols = Math.max(1, Math.floor(host.clientWidth / 440));
+  return Math.max(280, Math.floor(host.clientWidth / cols) - 10);
+}
+
+function threshold(): number | null {
+  const env = runs.find((r) => r.trainer)?.trainer?.env.id ?? $<HTMLSelectElement>('env').value;
+  return getEnv(env).rewardThreshold ?? null;
+}
+
+function makeCharts(): void {
   const host = $('charts');
   host.innerHTML = '';
+  const thr = threshold();
   for (const c of charts) {
     const div = document.createElement('div');
     div.dataset.chart = c.key;
     host.appendChild(div);
+    const showThreshold = c.key === 'ret' && thr !== null;
     c.plot = new uPlot({
-      title: c.title, width: 560, height: 220,
-      scales: { x: { time: false } },
-      series: [{ label: 'steps' }, ...names.map((n, i) => ({ label: n, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true }))],
-      // KL and clip fraction live around 1e-3: exponent labels keep the ticks distinct.
-      axes: [{}, { size: 70, values: (_u: uPlot, vals: number[]) => vals.map((v) => (c.key === 'kl' || c.key === 'clip') && v !== 0 ? v.toExponential(1) : String(v)) }],
-    }, [[], ...names.map(() => [])], div);
+      title: c.title, width: chartWidth(), height: 230,
+      scales: {
+        x: { time: false },
+        // The return chart always shows the task's threshold.
+        y: showThreshold ? { range: (_u, lo, hi) => uPlot.rangeNum(Math.min(lo ?? thr!, thr!), Math.max(hi ?? thr!, thr!), 0.1, true) } : {},
+      },
+      series: [{ label: 'steps' }, ...runs.map((r) => ({ label: r.name, stroke: r.colour, dash: r.dash, width: 2, spanGaps: true, value: (_u: uPlot, v: number | null) => legendValue(c.key, v) }))],
+      axes: [
+        { label: 'environment steps', values: (_u: uPlot, vals: number[]) => vals.map((v) => (v >= 1000 ? `${v / 1000}k` : String(v))) },
+        // KL and clip fraction live around 1e-3: exponent labels keep the ticks distinct.
+        { label: c.axis, size: 64, values: (_u: uPlot, vals: number[]) => vals.map((v) => (c.key === 'kl' || c.key === 'clip') && v !== 0 ? v.toExponential(1) : String(v)) },
+      ],
+      hooks: {
+        // Away from the cursor the legend shows each run's latest value.
+        setCursor: [(u) => { if (u.cursor.idx == null) u.setLegend({ idx: lastIndex(u) }, false); }],
+        draw: showThreshold ? [(u) => drawThreshold(u, thr!)] : [],
+      },
+    }, [[], ...runs.map(() => [])], div);
   }
+}
+
+function legendValue(key: SeriesKey, v: number | null): string {
+  if (v === null || v === undefined) return '–';
+  return key === 'kl' || key === 'clip' ? v.toExponential(2) : key === 'sps' ? v.toFixed(0) : v.toFixed(1);
+}
+
+function lastIndex(u: uPlot): number { return Math.max(0, (u.data[0]?.length ?? 1) - 1); }
+
+function drawThreshold(u: uPlot, thr: number): void {
+  const ctx = u.ctx, y = u.valToPos(thr, 'y', true);
+  ctx.save();
+  ctx.strokeStyle = '#333'; ctx.setLineDash([6, 4]); ctx.lineWidth = 1.5 * devicePixelRatio;
+  ctx.beginPath(); ctx.moveTo(u.bbox.left, y); ctx.lineTo(u.bbox.left + u.bbox.width, y); ctx.stroke();
+  ctx.fillStyle = '#333'; ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+  ctx.fillText(`threshold ${thr}`, u.bbox.left + 6 * devicePixelRatio, y - 4 * devicePixelRatio);
+  ctx.restore();
 }
 
 function updateCharts(): void {
-  // Runs share the x axis: each run's i-th iteration has the same step count.
-  const steps = runs[0].series.steps;
+  const steps = [...new Set(runs.flatMap((r) => r.series.steps))].sort((a, b) => a - b);
   for (const c of charts) {
-    c.plot?.setData([steps, ...runs.map((r) => r.series[c.key].slice(0, steps.length) as number[])]);
+    const columns = runs.map((r) => {
+      const at = new Map(r.series.steps.map((s, i) => [s, r.series[c.key][i]]));
+      return steps.map((s) => at.get(s) ?? null);
+    });
+    c.plot?.setData([steps, ...columns] as uPlot.AlignedData);
+    c.plot?.setLegend({ idx: Math.max(0, steps.length - 1) }, false);
   }
 }
 
-// ---- environments drawn from the first run's GPU state
+new ResizeObserver(() => { for (const c of charts) c.plot?.setSize({ width: chartWidth(), height: 230 }); }).observe($('charts'));
+
+// ---- environments drawn from the first training run's GPU state
 const canvases: CanvasRenderingContext2D[] = [];
-function makeCanvases(count: number): void {
+function makeCanvases(trainer: Trainer, name: string): void {
   const host = $('envs');
   host.innerHTML = '';
   canvases.length = 0;
+  const count = Math.min(4, trainer.config.numEnvs);
   for (let i = 0; i < count; i++) {
     const c = document.createElement('canvas');
     c.width = 200; c.height = 140; c.className = 'env';
     host.appendChild(c);
     canvases.push(c.getContext('2d')!);
   }
+  $('envsCaption').textContent = `${trainer.env.id} · ${name} seed ${trainer.config.seed}: training environments 1–${count} of ${trainer.config.numEnvs}, drawn after each iteration`;
 }
 
 async function drawEnvs(): Promise<void> {
-  const t = runs[0].trainer, S = t.env.stateDim;
+  const t = runs.find((r) => r.trainer)?.trainer;
+  if (!t || !canvases.length) return;
+  const S = t.env.stateDim;
   const states = await dev!.readF32(t.rollout.envState, canvases.length * S);
   canvases.forEach((ctx, i) => drawEnv(ctx, t.env.id, states.subarray(i * S, (i + 1) * S)));
 }
 
 // ---- training
-function readConfig() {
-  const num = (id: string) => Number($<HTMLInputElement>(id).value);
-  return {
-    env: $<HTMLSelectElement>('env').value, seed: num('seed'), numEnvs: num('numEnvs'), numSteps: num('numSteps'),
-    learningRate: num('learningRate'), entCoef: num('entCoef'), totalTimesteps: num('totalTimesteps'),
-    numMinibatches: 4, updateEpochs: 4,
-  };
-}
+const emptySeries = (): Series => ({ steps: [], ret: [], kl: [], clip: [], sps: [] });
+
+function publishRuns(): void { state.runs = Object.fromEntries(runs.map((r) => [r.name, r.series])); }
 
 async function start(): Promise<void> {
   try {
-    if (runs.length === 0) {
+    if (!runs.some((r) => r.trainer)) {
       dev ??= await createBrowserDevice();
       state.adapter = adapterName(dev.adapter);
       const cfg = readConfig();
       const algos: Algo[] = $<HTMLInputElement>('compare').checked ? ['ppo', 'spo'] : [$<HTMLSelectElement>('algo').value as Algo];
-      runs = algos.map((algo) => ({ name: algo, trainer: new Trainer(dev!, { ...cfg, algo }), series: { steps: [], ret: [], kl: [], clip: [], sps: [] } }));
-      state.runs = Object.fromEntries(runs.map((r) => [r.name, r.series]));
-      makeCharts(algos);
-      makeCanvases(Math.min(4, cfg.numEnvs));
+      const trained = algos.map((algo) => ({ name: algo, trainer: new Trainer(dev!, { ...cfg, algo }), series: emptySeries(), metrics: [], colour: ALGO_COLOURS[algo] ?? '#333' }));
+      runs = [...trained, ...runs.filter((r) => !r.trainer)];
+      writeUrlSettings();
+      publishRuns();
+      makeCharts();
+      makeCanvases(trained[0].trainer, trained[0].name);
     }
     running = true;
     syncButtons();
-    await loop();
+    loopDone = loop().catch(fail);
+    await loopDone;
   } catch (e) { fail(e); }
 }
 
 function record(run: Run, m: IterationMetrics, seconds: number): void {
+  run.metrics.push(m);
   run.series.steps.push(m.global_step);
   run.series.ret.push(m['charts/mean_return_100']);
   run.series.kl.push(m['charts/average_kld']);
   run.series.clip.push(m['losses/clipfrac']);
   // This iteration's own rate: charts/SPS counts from the first iteration, paused time included.
-  run.series.sps.push(run.trainer.batchSize / seconds);
+  run.series.sps.push(run.trainer!.batchSize / seconds);
+}
+
+function describeRuns(): string {
+  const fmt = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(1));
+  return `adapter: ${state.adapter}\n` + runs.filter((r) => r.trainer).map((r) => {
+    const s = r.series, i = s.steps.length - 1;
+    if (i < 0) return `${r.name}: ${r.trainer!.host.globalStep} steps`;
+    return `${r.name}: ${s.steps[i]} steps, return(100) ${fmt(s.ret[i])}, KL ${(s.kl[i] ?? 0).toExponential(2)}, ${Math.round(s.sps[i] ?? 0)} SPS`;
+  }).join('\n');
 }
 
 async function loop(): Promise<void> {
+  const training = () => runs.filter((r) => r.trainer);
   while (running) {
-    for (const run of runs) {
-      if (run.trainer.done) continue;
+    for (const run of training()) {
+      if (run.trainer!.done) continue;
       const t0 = performance.now();
-      const m = await run.trainer.iterate();
+      const m = await run.trainer!.iterate();
       record(run, m, (performance.now() - t0) / 1000);
+      state.iterations++;
     }
     updateCharts();
     await drawEnvs();
-    const fmt = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(1));
-    setStatus(`adapter: ${state.adapter}\n` + runs.map((r) => {
-      const s = r.series, i = s.steps.length - 1;
-      return `${r.name}: ${s.steps[i]} steps, return(100) ${fmt(s.ret[i])}, KL ${s.kl[i].toExponential(2)}, ${Math.round(s.sps[i])} SPS`;
-    }).join('\n') + (runs.every((r) => r.trainer.done) ? '\ndone' : ''));
-    if (runs.every((r) => r.trainer.done)) { running = false; syncButtons(); }
+    const finished = training().every((r) => r.trainer!.done);
+    setStatus(describeRuns() + (finished ? '\ndone' : ''));
+    if (finished) { running = false; syncButtons(); }
     // Let the page paint between iterations.
     await new Promise((r) => setTimeout(r, 0));
   }
 }
 
-function reset(): void {
+/** Stops the training loop after the iteration in flight, and waits for it. */
+async function stopTraining(): Promise<void> {
   running = false;
+  syncButtons();
+  await loopDone;
+  loopDone = null;
+}
+
+async function pause(): Promise<void> {
+  setStatus(`${state.status}\npausing after this iteration…`);
+  await stopTraining();
+  setStatus(`${describeRuns()}\npaused: Start continues`);
+  syncButtons();
+}
+
+async function reset(): Promise<void> {
+  setStatus('finishing the iteration in flight, then resetting…');
+  await stopTraining();
+  await stopWatching();
   runs = [];
-  state.runs = {};
+  publishRuns();
   // A fresh device frees every buffer of the previous runs at once.
   dev?.destroy();
   dev = null;
   $('charts').innerHTML = '';
   $('envs').innerHTML = '';
+  $('envsCaption').textContent = '';
+  for (const c of charts) c.plot = null;
   setStatus('reset: choose settings and press Start');
   syncButtons();
 }
 
-function syncButtons(): void {
-  $<HTMLButtonElement>('start').disabled = running;
-  $<HTMLButtonElement>('pause').disabled = !running;
-  for (const id of ['env', 'algo', 'compare', 'seed', 'numEnvs', 'numSteps', 'learningRate', 'entCoef', 'totalTimesteps']) {
-    $<HTMLInputElement>(id).disabled = runs.length > 0;
+// ---- watching the trained agent: greedy actions of the current policy, one step per frame
+let watching = false;
+let watchDone: Promise<void> | null = null;
+
+async function watch(): Promise<void> {
+  const run = runs.find((r) => r.trainer);
+  if (!run) return;
+  const play = new PolicyPlayback(run.trainer!);
+  const ctx = $<HTMLCanvasElement>('watchCanvas').getContext('2d')!;
+  $('watchView').style.display = '';
+  watching = true;
+  syncButtons();
+  try {
+    while (watching) {
+      const f = await play.step();
+      drawEnv(ctx, run.trainer!.env.id, f.state);
+      state.watchSteps++;
+      state.watchLastReturn = f.lastReturn;
+      $('watchCaption').textContent = `${run.trainer!.env.id} · ${run.name}: greedy policy as trained so far, step ${f.steps}, return ${f.episodeReturn.toFixed(1)}` +
+        (f.lastReturn !== null ? `, last episode ${f.lastReturn.toFixed(1)} (${f.episodes} played)` : '');
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  } finally {
+    play.destroy();
   }
 }
 
-$('start').onclick = () => { void start(); };
-$('pause').onclick = () => { running = false; setStatus(`${state.status}\npaused`); syncButtons(); };
-$('reset').onclick = reset;
+async function stopWatching(): Promise<void> {
+  watching = false;
+  await watchDone;
+  watchDone = null;
+  $('watchView').style.display = 'none';
+  syncButtons();
+}
 
+// ---- files: checkpoints (safetensors, as wgrl train writes them) and metrics.jsonl
+function download(name: string, data: BlobPart, type: string): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([data], { type }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+async function saveCheckpoints(): Promise<void> {
+  for (const r of runs.filter((x) => x.trainer)) {
+    const t = r.trainer!;
+    download(`${t.env.id}__${r.name}__${t.config.seed}__step${t.host.globalStep}.safetensors`, (await checkpointBytes(t)) as BlobPart, 'application/octet-stream');
+  }
+}
+
+function saveMetrics(): void {
+  for (const r of runs.filter((x) => x.trainer)) {
+    download(`${r.trainer!.env.id}__${r.name}__${r.trainer!.config.seed}__metrics.jsonl`, r.metrics.map((m) => JSON.stringify(m)).join('\n') + '\n', 'application/x-ndjson');
+  }
+}
+
+async function loadCheckpoint(file: File): Promise<void> {
+  const { meta, tensors } = parseCheckpoint(new Uint8Array(await file.arrayBuffer()), file.name);
+  if (!(ENV_IDS as readonly string[]).includes(meta.config.env)) throw new Error(`${file.name} was trained on ${meta.config.env}, which this page cannot draw; the demo runs ${ENV_IDS.join(', ')}`);
+  await reset();
+  dev = await createBrowserDevice();
+  state.adapter = adapterName(dev.adapter);
+  const trainer = new Trainer(dev, meta.config);
+  restoreCheckpoint(trainer, meta, tensors);
+  const c = meta.config;
+  // The controls show what was loaded (and the URL then shares it).
+  const set = (id: string, v: unknown) => { const el = $<HTMLInputElement>(id); el.value = String(v); };
+  set('env', c.env); set('algo', c.algo); $<HTMLInputElement>('compare').checked = false;
+  for (const k of NUMERIC) if (k !== 'hidden') set(k, c[k]);
+  set('hidden', c.actorHidden[0]);
+  writeUrlSettings();
+  runs = [{ name: c.algo, trainer, series: emptySeries(), metrics: [], colour: ALGO_COLOURS[c.algo] ?? '#333' }];
+  publishRuns();
+  makeCharts();
+  makeCanvases(trainer, c.algo);
+  await drawEnvs();
+  setStatus(`loaded ${file.name}: ${c.env} ${c.algo} seed ${c.seed} at iteration ${trainer.host.iteration}, ${trainer.host.globalStep} steps` +
+    `${trainer.meanReturn100 !== null ? `, return(100) ${trainer.meanReturn100.toFixed(1)}` : ''}; Start continues training, Watch plays the policy`);
+  syncButtons();
+}
+
+async function openMetrics(file: File): Promise<void> {
+  const lines = (await file.text()).split('\n').filter((l) => l.trim());
+  const records: Record<string, unknown>[] = [];
+  lines.forEach((l, i) => {
+    try { records.push(JSON.parse(l)); } catch {
+      // A torn last line is what a run stopped mid-write leaves; anything else is not a metrics file.
+      if (i < lines.length - 1) throw new Error(`${file.name}: line ${i + 1} is not JSON; open a metrics.jsonl written by wgrl train or this page`);
+    }
+  });
+  if (!records.length || typeof records[0].global_step !== 'number') throw new Error(`${file.name} holds no wgrl metric records (no global_step); open a metrics.jsonl written by wgrl train or this page`);
+  const num = (v: unknown) => (typeof v === 'number' ? v : null);
+  const series: Series = {
+    steps: records.map((r) => r.global_step as number), ret: records.map((r) => num(r['charts/mean_return_100'])),
+    kl: records.map((r) => num(r['charts/average_kld'])), clip: records.map((r) => num(r['losses/clipfrac'])), sps: records.map((r) => num(r['charts/SPS'])),
+  };
+  const opened = runs.filter((r) => !r.trainer).length;
+  runs.push({ name: file.name.replace(/\.jsonl?$/, ''), trainer: null, series, metrics: [], colour: FILE_COLOURS[opened % FILE_COLOURS.length], dash: [6, 3] });
+  publishRuns();
+  makeCharts();
+  updateCharts();
+  setStatus(`${state.status}\nopened ${file.name}: ${records.length} iterations, drawn dashed`);
+}
+
+function syncButtons(): void {
+  const training = runs.some((r) => r.trainer);
+  $<HTMLButtonElement>('start').disabled = running || !(navigator as Navigator & { gpu?: unknown }).gpu;
+  $<HTMLButtonElement>('pause').disabled = !running;
+  $<HTMLButtonElement>('watch').disabled = !training;
+  $('watch').textContent = watching ? 'Stop watching' : 'Watch the trained agent';
+  $<HTMLButtonElement>('saveCheckpoint').disabled = !training;
+  $<HTMLButtonElement>('saveMetrics').disabled = !training;
+  for (const id of SETTINGS) $<HTMLInputElement>(id).disabled = training;
+}
+
+const guard = (f: () => Promise<void> | void) => () => { Promise.resolve().then(f).catch(fail); };
+$('start').onclick = guard(start);
+$('pause').onclick = guard(pause);
+$('reset').onclick = guard(reset);
+$('watch').onclick = guard(() => (watching ? stopWatching() : void (watchDone = watch().catch(fail))));
+$('saveCheckpoint').onclick = guard(saveCheckpoints);
+$('saveMetrics').onclick = guard(saveMetrics);
+$('loadCheckpoint').onchange = guard(async () => { const f = $<HTMLInputElement>('loadCheckpoint').files?.[0]; if (f) await loadCheckpoint(f); });
+$('loadMetrics').onchange = guard(async () => { for (const f of $<HTMLInputElement>('loadMetrics').files ?? []) await openMetrics(f); });
+const chartsHost = $('charts');
+chartsHost.ondragover = (e) => { e.preventDefault(); chartsHost.classList.add('drop'); };
+chartsHost.ondragleave = () => chartsHost.classList.remove('drop');
+chartsHost.ondrop = (e) => {
+  e.preventDefault();
+  chartsHost.classList.remove('drop');
+  for (const f of e.dataTransfer?.files ?? []) guard(() => openMetrics(f))();
+};
+$('algo').onchange = describeAlgorithms;
+$('compare').onchange = describeAlgorithms;
+
+applyUrlSettings();
+describeAlgorithms();
 if (!(navigator as Navigator & { gpu?: unknown }).gpu) {
   const msg = 'This browser has no WebGPU, so wgrl cannot run here. Use a current Chrome or Edge; ' +
     'on Linux start Chrome with --enable-unsafe-webgpu (or enable chrome://flags/#enable-unsafe-webgpu); ' +
@@ -177,5 +436,5 @@ if (!(navigator as Navigator & { gpu?: unknown }).gpu) {
   $<HTMLButtonElement>('start').disabled = true;
   setStatus('no WebGPU');
 } else {
-  setStatus('ready: choose settings and press Start');
+  setStatus('ready: choose settings and press Start' + (state.errors.length ? `\n${state.errors.join('\n')}` : ''));
 }

@@ -22,6 +22,7 @@ export { fisherVectorProduct, type FvpSpec, type FvpBuffers } from './nn/fvp.js'
 export { policyLayout, initPolicyParams, type PolicyLayout, type NetworkConfig } from './nn/policy.js';
 export { Rollout, trajLayout, type RolloutOptions, type TrajLayout } from './train/rollout.js';
 export { Trainer, type IterationMetrics, type HostState } from './train/trainer.js';
+export { PolicyPlayback, type PlaybackFrame } from './train/playback.js';
 export { ALGORITHMS, getAlgorithm, type AlgorithmFields } from './algos/registry.js';
 export type { Algorithm, AlgorithmField, AlgorithmState, Objective, Plan, PlanContext, EngineBuffers } from './algos/algorithm.js';
 export { onPolicyPlan, ON_POLICY, TRAIN_PARAMS, DIAGNOSTICS, UPDATE_METRICS } from './algos/on_policy.js';
@@ -31,3 +32,4 @@ export { InputError } from './errors.js';
 export { envStep, envReset, envStepWidth } from './envs/batch.js';
 export { isJsEnvSpec, hostSteppedEnvSpec, type JsEnv, type JsEnvSpec, type JsStepResult } from './envs/js_env.js';
 export { referenceJsEnvSpec } from './envs/reference.js';
+export { checkpointBytes, parseCheckpoint, restoreCheckpoint, checkpointParams, encodeSafetensors, decodeSafetensors, CheckpointError, type CheckpointMeta } from './train/checkpoint_format.js';

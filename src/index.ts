@@ -4,5 +4,5 @@
 export * from './core.js';
 export { createNodeDevice, SWIFTSHADER_ICD, type NodeGpuOptions } from './gpu/node.js';
 export { runTraining, type RunOptions, type RunSummary } from './train/run.js';
-export { saveCheckpoint, readCheckpoint, restoreCheckpoint, encodeSafetensors, decodeSafetensors, CheckpointError } from './train/checkpoint.js';
+export { saveCheckpoint, readCheckpoint } from './train/checkpoint.js';
 export { evaluateCheckpoint, type EvalResult } from './train/evaluate.js';

@@ -1,6 +1,10 @@
 // The demo in a real browser: Debian's Chromium, headless, WebGPU on SwiftShader.
 import { describe, it, expect } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getDevice, scratchDir } from './helpers.js';
+import { Trainer } from '../src/train/trainer.js';
+import { saveCheckpoint } from '../src/train/checkpoint.js';
 import puppeteer from 'puppeteer-core';
 // @ts-expect-error plain ESM script without types
 import { serveDemo } from '../scripts/serve-demo.mjs';
@@ -8,7 +12,18 @@ import { serveDemo } from '../scripts/serve-demo.mjs';
 const CHROMIUM = process.env.WGRL_CHROMIUM ?? '/usr/bin/chromium';
 
 describe('in-browser demo', () => {
-  it('trains CartPole with SPO in the page until the return chart is well above a random policy', async () => {
+  it('trains until learned; Pause and Reset mid-run; greedy playback; opens a metrics.jsonl; loads a checkpoint; settings in the URL', async () => {
+    // A checkpoint from Node, to load into the page (the same bytes wgrl train writes).
+    const dev = await getDevice();
+    const nodeTrainer = new Trainer(dev, { env: 'CartPole-v1', algo: 'ppo', numEnvs: 8, numSteps: 32, totalTimesteps: 256 * 40, seed: 9 });
+    for (let i = 0; i < 3; i++) await nodeTrainer.iterate();
+    const files = scratchDir('wgrl-demo-');
+    const ckpt = join(files, 'cartpole-ppo.safetensors');
+    await saveCheckpoint(nodeTrainer, ckpt);
+    // A metrics file as a CLI run leaves it, torn last line included.
+    const jsonl = join(files, 'cli-run.jsonl');
+    writeFileSync(jsonl, Array.from({ length: 20 }, (_, i) => JSON.stringify({ iteration: i + 1, global_step: 2048 * (i + 1), 'charts/mean_return_100': 20 + 10 * i, 'charts/average_kld': 0.01, 'losses/clipfrac': 0.1, 'charts/SPS': 900 })).join('\n') + '\n{"iteration": 21, "glo');
+
     const { server, url } = await serveDemo(0);
     const browser = await puppeteer.launch({
       executablePath: CHROMIUM, headless: true,
@@ -20,33 +35,71 @@ describe('in-browser demo', () => {
       page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
       page.on('pageerror', (e) => consoleErrors.push(String(e)));
       await page.setViewport({ width: 1200, height: 1000 });
-      await page.goto(url, { waitUntil: 'load' });
+      // Settings come from the URL.
+      await page.goto(`${url}?env=CartPole-v1&algo=spo&totalTimesteps=150000&seed=1`, { waitUntil: 'load' });
       await page.waitForFunction(() => (window as any).wgrlDemo?.status?.startsWith('ready'), { timeout: 30_000 });
-      await page.select('#env', 'CartPole-v1');
-      await page.select('#algo', 'spo');
+      expect(await page.$eval('#totalTimesteps', (e) => (e as HTMLInputElement).value)).toBe('150000');
+      expect(await page.$eval('#algoText', (e) => e.textContent)).toMatch(/^SPO/);
+      const demo = <T>(f: string) => page.evaluate(`(() => { const d = window.wgrlDemo; return ${f}; })()`) as Promise<T>;
+      const waitFor = (f: string, timeout = 120_000) => page.waitForFunction(`(() => { const d = window.wgrlDemo; if (d.errors.length) throw new Error(d.errors[0]); return ${f}; })()`, { timeout, polling: 200 });
+
+      // Pause mid-run waits for the iteration in flight, then nothing more runs.
       await page.click('#start');
-      // Random CartPole play returns about 22; wait for the plotted 100-episode mean to pass 60.
-      const last = await page.waitForFunction(() => {
-        const d = (window as any).wgrlDemo;
-        if (d.errors.length) return { error: d.errors[0] };
-        const r = d.runs.spo?.ret ?? [];
-        const v = r[r.length - 1];
-        return v !== null && v !== undefined && v > 60 ? { ret: v, steps: d.runs.spo.steps.at(-1), adapter: d.adapter } : false;
-      }, { timeout: 300_000, polling: 1000 }).then((h) => h.jsonValue() as Promise<{ ret?: number; steps?: number; adapter?: string; error?: string }>);
-      expect(last.error).toBeUndefined();
-      expect(last.ret!).toBeGreaterThan(60);
+      await waitFor('d.iterations >= 3');
       await page.click('#pause');
-      // The chart canvases exist and have been drawn into.
+      await waitFor("d.status.includes('paused')");
+      const paused = await demo<number>('d.iterations');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await demo<number>('d.iterations')).toBe(paused);
+      // Start continues the same run; Reset mid-iteration waits for it, and leaves no error.
+      await page.click('#start');
+      await waitFor(`d.iterations >= ${paused + 2}`);
+      await page.click('#reset');
+      await waitFor("d.status.startsWith('reset:')");
+      expect(await demo<string[]>('d.errors')).toEqual([]);
+      expect(await demo<number>('Object.keys(d.runs).length')).toBe(0);
+      expect(page.url()).toContain('algo=spo');
+
+      // A fresh run until it has clearly learned (return(100) ≥ 400, or the 150k-step budget spent).
+      await page.click('#start');
+      await waitFor("(d.runs.spo?.ret.at(-1) ?? 0) >= 400 || d.status.endsWith('done')", 240_000);
+      const learned = await demo<{ ret: number; steps: number; adapter: string }>('({ ret: d.runs.spo.ret.at(-1), steps: d.runs.spo.steps.at(-1), adapter: d.adapter })');
+      // A random policy returns about 22.
+      expect(learned.ret).toBeGreaterThan(200);
+      if (!(await demo<boolean>("d.status.endsWith('done')"))) { await page.click('#pause'); await waitFor("d.status.includes('paused')"); }
+      // Greedy playback of the trained policy, animated step by step.
+      await page.click('#watch');
+      await waitFor('d.watchSteps >= 60', 60_000);
+      expect(await page.$eval('#watchCaption', (e) => e.textContent)).toMatch(/CartPole-v1 · spo: greedy policy/);
       expect(await page.$$eval('#charts canvas', (cs) => cs.length)).toBeGreaterThanOrEqual(4);
       mkdirSync('results', { recursive: true });
       await page.screenshot({ path: 'results/demo-cartpole-spo.png', fullPage: true });
-      console.log(`demo: return(100) ${last.ret?.toFixed(1)} after ${last.steps} steps on ${last.adapter}; screenshot results/demo-cartpole-spo.png`);
+      console.log(`demo: return(100) ${learned.ret.toFixed(1)} after ${learned.steps} steps on ${learned.adapter}; screenshot results/demo-cartpole-spo.png`);
+      await page.click('#watch');
+      await waitFor("document.getElementById('watchView').style.display === 'none'");
+
+      // A CLI run's metrics.jsonl drawn in the same charts (the torn last line dropped).
+      await (await page.$('#loadMetrics'))!.uploadFile(jsonl);
+      await waitFor("d.runs['cli-run'] !== undefined");
+      expect(await demo<number[]>("d.runs['cli-run'].steps.length")).toBe(20);
+      expect(await demo<number>("d.runs['cli-run'].ret[19]")).toBe(210);
+
+      // A checkpoint loaded back continues training where it stopped.
+      await (await page.$('#loadCheckpoint'))!.uploadFile(ckpt);
+      await waitFor("d.status.startsWith('loaded')");
+      expect(await demo<string>('d.status')).toMatch(/CartPole-v1 ppo seed 9 at iteration 3, 768 steps/);
+      expect(await page.$eval('#numEnvs', (e) => (e as HTMLInputElement).value)).toBe('8');
+      await page.click('#start');
+      await waitFor('(d.runs.ppo?.steps.length ?? 0) >= 1');
+      expect(await demo<number>('d.runs.ppo.steps[0]')).toBe(768 + 256);
+      await page.click('#pause');
+      await waitFor("d.status.includes('paused')");
       expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
     } finally {
       await browser.close();
       server.close();
     }
-  });
+  }, 600_000);
 
   it('says what to enable when the browser has no WebGPU', async () => {
     const { server, url } = await serveDemo(0);

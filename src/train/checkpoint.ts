@@ -1,100 +1,11 @@
-// Checkpoints as safetensors (readable by PyTorch's safetensors.torch.load_file) with the
-// run's config and host state as JSON metadata. Policy tensors use CleanRL's Agent names and
-// PyTorch's [out, in] weight layout, so a CleanRL agent can load_state_dict them directly.
-// Writes go to a temporary file that is renamed over the target: a crash never leaves a
-// half-written checkpoint.
+// Checkpoint files in Node. Writes go to a temporary file that is renamed over the target: a
+// crash never leaves a half-written checkpoint. The format itself is in checkpoint_format.ts.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, unlinkSync, existsSync } from 'node:fs';
-import { ADAM_STATE, type HostState, type Trainer } from './trainer.js';
-import { flagName, type TrainConfig } from './config.js';
-import type { MlpLayout } from '../nn/mlp.js';
-import type { PolicyLayout } from '../nn/policy.js';
-import { InputError, onFile } from '../errors.js';
+import type { Trainer } from './trainer.js';
+import { onFile } from '../errors.js';
+import { checkpointBytes, parseCheckpoint, CheckpointError, type CheckpointMeta, type RunRecord } from './checkpoint_format.js';
 
-export const CHECKPOINT_FORMAT = 'wgrl-checkpoint-v1';
-
-interface TensorEntry { dtype: 'F32'; shape: number[]; data: Float32Array }
-
-export interface CheckpointMeta {
-  format: string;
-  config: TrainConfig;
-  host: HostState;
-  adapter: string;
-  paramCount: number;
-  /** What the run directory knows across resumes: wall seconds of all its segments so far. */
-  run?: RunRecord;
-}
-
-export interface RunRecord { wallSeconds: number; segments: number }
-
-/** CleanRL names: actor.0/2/4 (discrete) or actor_mean.* and actor_logstd (continuous), critic.0/2/4. */
-function mlpTensors(prefix: string, layout: MlpLayout, params: Float32Array, out: Map<string, TensorEntry>): void {
-  for (let l = 0; l + 1 < layout.dims.length; l++) {
-    const nin = layout.dims[l], nout = layout.dims[l + 1];
-    const w = new Float32Array(nout * nin);
-    for (let i = 0; i < nin; i++) for (let o = 0; o < nout; o++) w[o * nin + i] = params[layout.w[l] + i * nout + o];
-    out.set(`${prefix}.${2 * l}.weight`, { dtype: 'F32', shape: [nout, nin], data: w });
-    out.set(`${prefix}.${2 * l}.bias`, { dtype: 'F32', shape: [nout], data: params.slice(layout.b[l], layout.b[l] + nout) });
-  }
-}
-
-function mlpFromTensors(prefix: string, layout: MlpLayout, t: Map<string, Float32Array>, params: Float32Array): void {
-  for (let l = 0; l + 1 < layout.dims.length; l++) {
-    const nin = layout.dims[l], nout = layout.dims[l + 1];
-    const w = need(t, `${prefix}.${2 * l}.weight`, nout * nin), b = need(t, `${prefix}.${2 * l}.bias`, nout);
-    for (let i = 0; i < nin; i++) for (let o = 0; o < nout; o++) params[layout.w[l] + i * nout + o] = w[o * nin + i];
-    params.set(b, layout.b[l]);
-  }
-}
-
-function need(t: Map<string, Float32Array>, name: string, size: number): Float32Array {
-  const x = t.get(name);
-  if (!x) throw new CheckpointError(`checkpoint has no tensor '${name}'`);
-  if (x.length !== size) throw new CheckpointError(`tensor '${name}' has ${x.length} values, this network needs ${size}: the checkpoint was trained with other sizes`);
-  return x;
-}
-
-export class CheckpointError extends InputError {
-  constructor(message: string) { super(message); this.name = 'CheckpointError'; }
-}
-
-/** Serialises tensors and string metadata as safetensors bytes. */
-export function encodeSafetensors(tensors: Map<string, TensorEntry>, metadata: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata };
-  let offset = 0;
-  for (const [name, t] of tensors) {
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8); // align the data to 8 bytes
-  const hbytes = Buffer.from(json, 'utf8');
-  const out = new Uint8Array(8 + hbytes.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(hbytes.length), true);
-  out.set(hbytes, 8);
-  let at = 8 + hbytes.length;
-  for (const t of tensors.values()) { out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at); at += t.data.byteLength; }
-  return out;
-}
-
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Float32Array>; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new CheckpointError('file is too short to be a safetensors checkpoint');
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  if (n <= 0 || 8 + n > bytes.length) throw new CheckpointError('corrupt checkpoint: header length points past the end of the file');
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
-  try { header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8')); } catch { throw new CheckpointError('corrupt checkpoint: header is not JSON'); }
-  const data = bytes.subarray(8 + n);
-  const tensors = new Map<string, Float32Array>();
-  for (const [name, e] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const t = e as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (t.dtype !== 'F32') throw new CheckpointError(`tensor '${name}' has dtype ${t.dtype}; wgrl checkpoints hold F32`);
-    const [a, b] = t.data_offsets;
-    const count = t.shape.reduce((x, y) => x * y, 1);
-    if (b > data.length || b - a !== count * 4) throw new CheckpointError(`corrupt checkpoint: tensor '${name}' is truncated or misdescribed`);
-    tensors.set(name, new Float32Array(data.slice(a, b).buffer));
-  }
-  return { tensors, metadata: (header.__metadata__ ?? {}) as Record<string, string> };
-}
+export * from './checkpoint_format.js';
 
 /** Writes `bytes` to `path` atomically (temporary file, fsync, rename). */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
@@ -113,76 +24,10 @@ function writeAtomic(path: string, bytes: Uint8Array | string): void {
 
 /** Reads the trainer's GPU state and writes a checkpoint. */
 export async function saveCheckpoint(trainer: Trainer, path: string, run?: RunRecord): Promise<void> {
-  const dev = trainer.dev, L = trainer.layout, ro = trainer.rollout;
-  const params = await dev.readF32(trainer.params, L.size);
-  const tensors = new Map<string, TensorEntry>();
-  const f32 = (shape: number[], data: Float32Array): TensorEntry => ({ dtype: 'F32', shape, data });
-  mlpTensors(L.continuous ? 'actor_mean' : 'actor', L.actor, params, tensors);
-  mlpTensors('critic', L.critic, params, tensors);
-  if (L.continuous) tensors.set('actor_logstd', f32([1, L.outDim], params.slice(L.logstd, L.logstd + L.outDim)));
-  tensors.set('wgrl.optimizer.exp_avg', f32([L.size], await dev.readF32(trainer.adamM, L.size)));
-  tensors.set('wgrl.optimizer.exp_avg_sq', f32([L.size], await dev.readF32(trainer.adamV, L.size)));
-  tensors.set('wgrl.optimizer.state', f32([ADAM_STATE.length], await dev.readF32(trainer.adamState, ADAM_STATE.length)));
-  tensors.set('wgrl.normalization', f32([ro.normStats.size / 4], await dev.readF32(ro.normStats)));
-  tensors.set('wgrl.env.state', f32([trainer.config.numEnvs, trainer.env.stateDim], await dev.readF32(ro.envState, trainer.config.numEnvs * trainer.env.stateDim)));
-  tensors.set('wgrl.env.episode', f32([trainer.config.numEnvs, 4], await dev.readF32(ro.envBook, trainer.config.numEnvs * 4)));
-  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, config: trainer.config, host: trainer.host, adapter: trainer.adapter, paramCount: L.size, ...(run ? { run } : {}) };
-  writeFileAtomic(path, encodeSafetensors(tensors, { wgrl: JSON.stringify(meta) }));
+  writeFileAtomic(path, await checkpointBytes(trainer, run));
 }
 
 export function readCheckpoint(path: string): { meta: CheckpointMeta; tensors: Map<string, Float32Array> } {
   if (!existsSync(path)) throw new CheckpointError(`no checkpoint at ${path}`);
-  const { tensors, metadata } = decodeSafetensors(new Uint8Array(onFile(path, 'read the checkpoint', () => readFileSync(path))));
-  let meta: CheckpointMeta;
-  try { meta = JSON.parse(metadata.wgrl ?? ''); } catch { throw new CheckpointError(`${path} is a safetensors file but not a wgrl checkpoint (no 'wgrl' metadata)`); }
-  if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${path} has format '${meta.format}', this wgrl reads '${CHECKPOINT_FORMAT}'`);
-  // A NaN in the parameters, optimiser or environment state would evaluate or train to
-  // meaningless numbers; name the first bad tensor instead.
-  for (const [name, values] of tensors) {
-    const at = values.findIndex((v) => !Number.isFinite(v));
-    if (at >= 0) {
-      throw new CheckpointError(`${path}: tensor '${name}' holds ${values[at]} at element ${at} of ${values.length}; ` +
-        `the checkpoint is unusable (the run diverged or the file was altered): use an earlier copy or train again`);
-    }
-  }
-  return { meta, tensors };
-}
-
-/** The flat parameter vector of a checkpoint for a policy of `layout`. */
-export function checkpointParams(L: PolicyLayout, tensors: Map<string, Float32Array>): Float32Array {
-  const params = new Float32Array(L.size);
-  mlpFromTensors(L.continuous ? 'actor_mean' : 'actor', L.actor, tensors, params);
-  mlpFromTensors('critic', L.critic, tensors, params);
-  if (L.continuous) params.set(need(tensors, 'actor_logstd', L.outDim), L.logstd);
-  return params;
-}
-
-/** Config fields the saved buffers' shapes or meaning depend on; the others may change on resume (and are recorded). */
-export const FIXED_ON_RESUME = ['env', 'algo', 'seed', 'numEnvs', 'numSteps', 'actorHidden', 'criticHidden', 'activation', 'normObs', 'normReward'] as const;
-
-/** Restores every GPU buffer and the host state of `trainer` from a checkpoint. */
-export function restoreCheckpoint(trainer: Trainer, meta: CheckpointMeta, tensors: Map<string, Float32Array>): void {
-  const dev = trainer.dev, L = trainer.layout, ro = trainer.rollout, c = trainer.config;
-  for (const k of FIXED_ON_RESUME) {
-    if (JSON.stringify(meta.config[k]) !== JSON.stringify(c[k])) {
-      throw new CheckpointError(`checkpoint was trained with ${k} = ${JSON.stringify(meta.config[k])}, this run has ${JSON.stringify(c[k])}; ` +
-        `--${flagName(k)} cannot change on resume (the saved state depends on it): drop the flag, or start a new run`);
-    }
-  }
-  dev.write(trainer.params, checkpointParams(L, tensors));
-  dev.write(trainer.adamM, need(tensors, 'wgrl.optimizer.exp_avg', L.size));
-  dev.write(trainer.adamV, need(tensors, 'wgrl.optimizer.exp_avg_sq', L.size));
-  dev.write(trainer.adamState, need(tensors, 'wgrl.optimizer.state', ADAM_STATE.length));
-  dev.write(ro.normStats, need(tensors, 'wgrl.normalization', ro.normStats.size / 4));
-  dev.write(ro.envState, need(tensors, 'wgrl.env.state', c.numEnvs * trainer.env.stateDim));
-  dev.write(ro.envBook, need(tensors, 'wgrl.env.episode', c.numEnvs * 4));
-  const host = structuredClone(meta.host) as HostState & Record<string, unknown>;
-  // Checkpoints written before algorithms kept their own state held it at the top level of the
-  // host record (PPO-KL's β): fields named as in the algorithm's state move into it.
-  if (!host.algorithm) {
-    host.algorithm = trainer.algorithm.initialState(c);
-    for (const k of Object.keys(host.algorithm)) if (typeof host[k] === 'number') host.algorithm[k] = host[k] as number;
-  }
-  for (const k of Object.keys(host.algorithm)) delete host[k];
-  trainer.host = host;
+  return parseCheckpoint(new Uint8Array(onFile(path, 'read the checkpoint', () => readFileSync(path))), path);
 }
