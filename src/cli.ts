@@ -35,10 +35,15 @@ run options:
   --resume                 continue the run in --run-dir from its checkpoint
   --checkpoint-every N     iterations between checkpoints (default 10)
   --target-return R        stop once the mean return of the last 100 episodes reaches R
+  --eval-every N           every N iterations, evaluate the greedy policy on fresh environments and log
+                           eval/mean_return, eval/std_return, eval/mean_length (SB3's EvalCallback)
+  --eval-episodes E        episodes per evaluation (default 10; needs --eval-every)
   --csv                    also write metrics.csv beside metrics.jsonl (for spreadsheets)
   --plot                   write the run's figures and report.html into <run-dir>/plots when it ends
                            (Ctrl-C / SIGTERM stop after the current iteration, saved and resumable)
   --adapter auto|swiftshader|hardware
+  --gpu-timeout S          fail, instead of hanging, when one wait for the GPU exceeds S seconds
+                           (default 300; 0: no limit); a WGSL environment that never returns hangs the GPU
   --quiet                  no progress line
 
 booleans: --anneal-lr, --no-anneal-lr, --anneal-lr False (CleanRL's spelling), --anneal-lr=0
@@ -81,6 +86,7 @@ const EVAL_USAGE = `wgrl eval: mean return of a saved policy
   --deterministic          the greedy action (mode) instead of sampling
   --seed N                 seed for the environments and sampling (default: the run's seed + 1000)
   --adapter auto|swiftshader|hardware
+  --gpu-timeout S          fail when one wait for the GPU exceeds S seconds (default 300; 0: no limit)
   --json                   one JSON line instead of text
 `;
 
@@ -103,6 +109,7 @@ function progress(total: number, quiet: boolean, startedMs: number) {
   // The first report's time and step: the ETA's rate is measured from there, leaving out
   // setup (pipeline compiles); elapsed time counts from this process's start, setup included.
   let first: { ms: number; step: number } | null = null;
+  let lastEval: number | null = null;
   return (m: IterationMetrics, trainer: Trainer) => {
     if (quiet) return;
     const now = performance.now();
@@ -111,10 +118,12 @@ function progress(total: number, quiet: boolean, startedMs: number) {
     const elapsed = (now - startedMs) / 1000;
     const rate = m.global_step > first.step ? (m.global_step - first.step) / ((now - first.ms) / 1000) : m['charts/SPS'];
     const eta = trainer.done ? 0 : (total - m.global_step) / rate;
+    if (m['eval/mean_return'] !== undefined) lastEval = m['eval/mean_return'];
     const width = 24, filled = Math.round(frac * width);
     const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * frac).toFixed(0).padStart(3)}% ${fmt(m.global_step, 0)}/${fmt(total, 0)} steps | ` +
       `${clock(elapsed)} elapsed, ETA ${clock(eta)} | ` +
-      `${fmt(m['charts/SPS'], 0)} SPS | return(100) ${fmt(m['charts/mean_return_100'])} | KL ${m['charts/average_kld'].toExponential(1)}`;
+      `${fmt(m['charts/SPS'], 0)} SPS | return(100) ${fmt(m['charts/mean_return_100'])} | KL ${m['charts/average_kld'].toExponential(1)}` +
+      (lastEval !== null ? ` | eval ${fmt(lastEval)}` : '');
     if (tty) process.stderr.write(`\r${line}   `);
     else if (performance.now() - last > 5000 || trainer.done) { process.stderr.write(line + '\n'); last = performance.now(); }
   };
@@ -173,6 +182,14 @@ function intOption(flag: string, raw: string | boolean | undefined, fallback: nu
   return v;
 }
 
+/** A number of seconds >= 0, or undefined when the flag is absent. */
+function secondsOption(flag: string, raw: string | boolean | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || v < 0) throw new ConfigError(`${flag} expects a number of seconds >= 0 (0: no limit), got '${raw}'`);
+  return v;
+}
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -182,7 +199,7 @@ async function train(argv: string[]): Promise<number> {
   const options: Options = {
     'run-dir': { type: 'string' }, resume: { type: 'boolean' }, 'checkpoint-every': { type: 'string' },
     adapter: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' }, 'target-return': { type: 'string' },
-    csv: { type: 'boolean' }, plot: { type: 'boolean' },
+    csv: { type: 'boolean' }, plot: { type: 'boolean' }, 'eval-every': { type: 'string' }, 'eval-episodes': { type: 'string' }, 'gpu-timeout': { type: 'string' },
   };
   for (const k of Object.keys(FIELDS)) options[flagName(k)] = { type: 'string' };
   const values = parseFlags('train', expandBooleanFlags(argv), options);
@@ -197,6 +214,9 @@ async function train(argv: string[]): Promise<number> {
   const runDir = (values['run-dir'] as string | undefined) ?? (resume ? undefined : join('runs', `${env}__${algo}__${seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`));
   if (!runDir) throw new ConfigError('--resume needs --run-dir pointing at the run to continue');
   const every = intOption('--checkpoint-every', values['checkpoint-every'], 10, 1)!;
+  const evalEvery = intOption('--eval-every', values['eval-every'], undefined, 1);
+  const evalEpisodes = intOption('--eval-episodes', values['eval-episodes'], undefined, 1);
+  if (evalEpisodes !== undefined && evalEvery === undefined) throw new ConfigError('--eval-episodes needs --eval-every N (iterations between evaluations); without it nothing is evaluated');
   const targetRaw = values['target-return'] as string | undefined;
   const targetReturn = targetRaw === undefined ? undefined : Number(targetRaw);
   if (targetRaw !== undefined && (targetRaw.trim() === '' || !Number.isFinite(targetReturn))) throw new ConfigError(`--target-return expects a finite number, got '${targetRaw}'`);
@@ -204,7 +224,8 @@ async function train(argv: string[]): Promise<number> {
   // rest of their config from the checkpoint, which runTraining checks).
   const adapter = checkAdapterChoice(values.adapter as string | undefined, process.env.WGRL_ADAPTER);
   if (!resume) makeConfig({ ...overrides, env }, getEnv(env).action.type === 'continuous');
-  const dev = await createNodeDevice({ adapter });
+  const gpuTimeoutSeconds = secondsOption('--gpu-timeout', values['gpu-timeout']);
+  const dev = await createNodeDevice({ adapter, gpuTimeoutSeconds });
   let onProgress: ReturnType<typeof progress> | null = null;
   const startedMs = performance.now();
   // SIGINT/SIGTERM: finish the iteration in flight, save, write the summary, say how to resume.
@@ -217,7 +238,7 @@ async function train(argv: string[]): Promise<number> {
   };
   for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, onSignal);
   const summary = await runTraining(dev, overrides, {
-    runDir, resume, checkpointEvery: every, targetReturn, stopRequested: () => signal, csv: !!values.csv,
+    runDir, resume, checkpointEvery: every, targetReturn, stopRequested: () => signal, csv: !!values.csv, evalEvery, evalEpisodes,
     onIteration: (m, t) => {
       onProgress ??= progress(t.numIterations * t.batchSize, !!values.quiet, startedMs);
       onProgress(m, t);
@@ -229,6 +250,7 @@ async function train(argv: string[]): Promise<number> {
     `(${summary.sps.toFixed(0)} SPS) on ${summary.adapter}`);
   console.log(`wgrl: mean return over the last 100 episodes: ${fmt(summary.final_mean_return_100, 1)}` +
     (thr !== null ? ` (threshold ${thr}: ${summary.solved ? 'solved' : 'not solved'}${summary.steps_to_threshold !== null ? `, first reached at ${summary.steps_to_threshold} steps` : ''})` : ''));
+  if (summary.last_eval_mean_return !== null) console.log(`wgrl: last deterministic evaluation: mean return ${fmt(summary.last_eval_mean_return, 1)}`);
   console.log(`wgrl: metrics ${join(runDir, 'metrics.jsonl')}, checkpoint ${join(runDir, CHECKPOINT_FILE)}, summary ${join(runDir, 'summary.json')}`);
   if (summary.stop_reason === 'target-return') console.log(`wgrl: stopped at the target return ${targetReturn}`);
   if (values.plot) {
@@ -245,7 +267,7 @@ async function train(argv: string[]): Promise<number> {
 async function evaluate(argv: string[]): Promise<number> {
   const values = parseFlags('eval', argv, {
     checkpoint: { type: 'string' }, episodes: { type: 'string' }, deterministic: { type: 'boolean' }, seed: { type: 'string' },
-    adapter: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+    adapter: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' }, 'gpu-timeout': { type: 'string' },
   });
   if (values.help) { process.stdout.write(EVAL_USAGE); return 0; }
   if (!values.checkpoint) throw new ConfigError('eval needs --checkpoint PATH (a checkpoint.safetensors written by wgrl train)');
@@ -253,7 +275,8 @@ async function evaluate(argv: string[]): Promise<number> {
   const seed = intOption('--seed', values.seed, undefined, 0);
   if (seed !== undefined && seed > 0xffffffff) throw new ConfigError(`--seed must fit in 32 bits, got ${seed}`);
   const adapter = checkAdapterChoice(values.adapter as string | undefined, process.env.WGRL_ADAPTER);
-  const dev = await createNodeDevice({ adapter });
+  const gpuTimeoutSeconds = secondsOption('--gpu-timeout', values['gpu-timeout']);
+  const dev = await createNodeDevice({ adapter, gpuTimeoutSeconds });
   const r = await evaluateCheckpoint(dev, values.checkpoint as string, { episodes, deterministic: values.deterministic as boolean | undefined, seed });
   if (values.json) console.log(JSON.stringify({ ...r, adapter: adapterName(dev.adapter) }));
   else console.log(`wgrl eval: ${r.episodes} episodes (${r.deterministic ? 'deterministic' : 'sampled'}): mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)}, min ${Math.min(...r.returns).toFixed(1)}, max ${Math.max(...r.returns).toFixed(1)}`);
@@ -305,6 +328,8 @@ async function main(): Promise<number> {
     const err = e as Error;
     const known = err instanceof InputError || err instanceof GpuError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`\nwgrl: error: ${err.message}\n`);
+    // A GPU stuck in a shader keeps Dawn's threads busy: leave now rather than wait for them.
+    if (err instanceof GpuError && err.kind === 'timeout') process.exit(2);
     if (!known && process.env.WGRL_DEBUG) process.stderr.write(`${err.stack}\n`);
     return known ? 2 : 1;
   }

@@ -288,3 +288,50 @@ describe('stopping a run', () => {
     });
   }
 });
+
+describe('a WGSL environment that never returns', () => {
+  it('fails after --gpu-timeout with an error naming the cause and the flag, instead of hanging; the run stays resumable', () => {
+    const dir = tmp();
+    // In a child process: the stuck shader keeps that process's GPU threads spinning until it exits.
+    const script = join(dir, 'hang.mjs');
+    writeFileSync(script, `
+      import { createNodeDevice, runTraining } from ${JSON.stringify(join(process.cwd(), 'dist', 'index.js'))};
+      const wgsl = \`
+        alias EnvState = array<f32, 2>;
+        fn env_reset(u: vec4f) -> EnvState { return EnvState(u.x, 0.0); }
+        fn env_step(s: EnvState, action: u32) -> StepResult {
+          var pos = s[0];
+          loop { pos = pos + 1e-9; if (pos >= 2.0 && pos < 1.5) { break; } }
+          return StepResult(EnvState(pos, s[1] + 1.0), 0.0, false);
+        }
+        fn env_observe(s: EnvState, i: u32) -> f32 { return s[i]; }\`;
+      const dev = await createNodeDevice({ gpuTimeoutSeconds: 3, verbose: false });
+      try {
+        await runTraining(dev, { algo: 'ppo', numEnvs: 4, numSteps: 8, numMinibatches: 1, updateEpochs: 1, totalTimesteps: 64 },
+          { runDir: ${JSON.stringify(join(dir, 'run'))}, env: { id: 'Hang-v0', wgsl, stateDim: 2, obsDim: 2, action: { type: 'discrete', n: 2 }, maxEpisodeSteps: 50 }, log: () => {} });
+      } catch (e) {
+        console.log(JSON.stringify({ kind: e.kind, message: e.message }));
+        process.exit(3);
+      }
+    `);
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, WGRL_ADAPTER: 'swiftshader' } });
+    expect(r.status, r.stderr).toBe(3);
+    expect((performance.now() - t0) / 1000).toBeLessThan(60);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out.kind).toBe('timeout');
+    expect(out.message).toMatch(/did not finish .* within 3 s: a WGSL environment whose env_step, env_reset or env_observe never returns .*--gpu-timeout/);
+    // Iteration 0 was saved before the first iteration hung.
+    expect(existsSync(join(dir, 'run', CHECKPOINT_FILE))).toBe(true);
+  }, 150_000);
+
+  it('--gpu-timeout is checked before the adapter starts', () => {
+    for (const bad of ['-1', 'abc', 'Infinity']) {
+      const r = cli(['train', `--gpu-timeout=${bad}`]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`--gpu-timeout expects a number of seconds >= 0 \\(0: no limit\\), got '${bad}'`));
+      expect(r.stderr).not.toMatch(/wgrl: adapter/);
+    }
+    expect(cli(['eval', '--checkpoint', 'x', '--gpu-timeout=-5']).stderr).toMatch(/--gpu-timeout expects/);
+  });
+});

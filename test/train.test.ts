@@ -57,6 +57,47 @@ describe('learning', () => {
   });
 });
 
+describe('evaluation during training (--eval-every)', () => {
+  it('logs greedy evaluations every N iterations without changing what is trained', async () => {
+    const dev = await getDevice();
+    const plain = join(tmp(), 'run'), withEval = join(tmp(), 'run');
+    await runTraining(dev, TINY, { runDir: plain, log: () => {} });
+    const summary = await runTraining(dev, TINY, { runDir: withEval, evalEvery: 3, evalEpisodes: 4, log: () => {} });
+    const a = lines(plain), b = lines(withEval);
+    const evalKeys = ['eval/mean_return', 'eval/std_return', 'eval/mean_length'];
+    b.forEach((m, i) => {
+      if (m.iteration % 3 === 0) {
+        for (const k of evalKeys) expect(Number.isFinite(m[k]), `${k} at iteration ${m.iteration}`).toBe(true);
+        // CartPole pays 1 per step: a return is its episode's length.
+        expect(m['eval/mean_return']).toBe(m['eval/mean_length']);
+        expect(m['eval/mean_return']).toBeGreaterThanOrEqual(8);
+      } else for (const k of evalKeys) expect(m[k]).toBeUndefined();
+      for (const k of evalKeys) delete m[k];
+      expect(m, `iteration ${i + 1}`).toEqual(a[i]);
+    });
+    expect(summary.last_eval_mean_return).toBe(lines(withEval)[5]['eval/mean_return']);
+    // The same evaluation twice gives the same numbers: greedy actions, a fixed random stream.
+    const again = await runTraining(dev, TINY, { runDir: join(tmp(), 'run'), evalEvery: 3, evalEpisodes: 4, log: () => {} });
+    expect(again.last_eval_mean_return).toBe(summary.last_eval_mean_return);
+  }, 120_000);
+
+  it('bad evaluation options are named before anything runs', async () => {
+    const dev = await getDevice();
+    const dir = join(tmp(), 'run');
+    await expect(runTraining(dev, TINY, { runDir: dir, evalEpisodes: 5 })).rejects.toThrow(/--eval-episodes needs --eval-every N/);
+    await expect(runTraining(dev, TINY, { runDir: dir, evalEvery: 0 })).rejects.toThrow(/--eval-every expects an integer >= 1, got 0/);
+    await expect(runTraining(dev, TINY, { runDir: dir, evalEvery: 2, evalEpisodes: 1.5 })).rejects.toThrow(/--eval-episodes expects an integer/);
+    expect(existsSync(dir)).toBe(false);
+    const cli = (args: string[]) => spawnSync(process.execPath, [join(process.cwd(), 'dist', 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, WGRL_ADAPTER: 'swiftshader' } });
+    let r = cli(['train', '--eval-episodes', '5']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--eval-episodes needs --eval-every/);
+    r = cli(['train', '--eval-every', 'x']);
+    expect(r.stderr).toMatch(/--eval-every expects an integer >= 1, got 'x'/);
+    expect(r.stderr).not.toMatch(/wgrl: adapter/);
+  }, 60_000);
+});
+
 describe('checkpoints', () => {
   it('a resumed run gives exactly the metrics of an uninterrupted one', async () => {
     const dev = await getDevice();

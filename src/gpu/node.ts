@@ -14,6 +14,8 @@ export interface NodeGpuOptions {
   adapter?: AdapterChoice;
   /** Print the adapter in use to stderr (default true). */
   verbose?: boolean;
+  /** Seconds one wait for the GPU may take before it fails instead of hanging (default 300; 0: forever). See WgrlDevice.gpuTimeoutMs. */
+  gpuTimeoutSeconds?: number;
 }
 
 function manifests(dirs: string[]): string[] {
@@ -73,6 +75,8 @@ export function checkAdapterChoice(option: string | undefined, envVar: string | 
 export async function createNodeDevice(opts: NodeGpuOptions = {}): Promise<WgrlDevice> {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   const want = checkAdapterChoice(opts.adapter, process.env.WGRL_ADAPTER);
+  const timeout = opts.gpuTimeoutSeconds;
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) throw new GpuError(`gpuTimeoutSeconds must be a number of seconds >= 0 (0: no limit), got ${timeout}`, 'input');
   const verbose = opts.verbose ?? true;
   let dev: WgrlDevice | null = null;
   const userIcd = process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES;
@@ -98,6 +102,7 @@ export async function createNodeDevice(opts: NodeGpuOptions = {}): Promise<WgrlD
         : 'no GPU adapter: Dawn found neither a hardware Vulkan driver nor SwiftShader. Install libvulkan1 and chromium (apt-get install -y chromium libvulkan1).',
       'no-adapter');
   }
+  if (opts.gpuTimeoutSeconds !== undefined) dev.gpuTimeoutMs = opts.gpuTimeoutSeconds * 1000;
   if (verbose) console.error(`wgrl: adapter ${adapterName(dev.adapter)}`);
   return dev;
 }

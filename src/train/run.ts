@@ -9,6 +9,7 @@ import { readCheckpoint, restoreCheckpoint, saveCheckpoint, writeFileAtomic, typ
 import type { EnvSpec } from '../envs/spec.js';
 import { InputError, onFile } from '../errors.js';
 import { metricsToCsv } from '../report/csv.js';
+import { PolicyEvaluator } from './evaluate.js';
 
 export interface RunOptions {
   /** Folder of this run; must not exist unless resuming. */
@@ -27,6 +28,10 @@ export interface RunOptions {
   targetReturn?: number;
   /** Polled after every iteration; a reason ('SIGINT') stops the run there, saved and resumable. */
   stopRequested?: () => string | null;
+  /** Evaluate the policy every this many iterations, deterministically, on fresh environments (SB3's EvalCallback). */
+  evalEvery?: number;
+  /** Episodes per evaluation (default 10). */
+  evalEpisodes?: number;
   /** Also keep metrics.csv beside metrics.jsonl (rewritten at every checkpoint and at the end). */
   csv?: boolean;
   /** Where notices go (a torn metrics line dropped, a run restarted); default stderr. */
@@ -53,6 +58,8 @@ export interface RunSummary {
   segments: number;
   adapter: string;
   finished: boolean;
+  /** Mean return of the last deterministic evaluation (--eval-every), or null. */
+  last_eval_mean_return: number | null;
   /** Why an unfinished run stopped: 'target-return', a signal's name, or 'max-iterations'; null when finished. */
   stop_reason: string | null;
 }
@@ -70,6 +77,11 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
   let prior: RunRecord = { wallSeconds: 0, segments: 0 };
   const log = opts.log ?? ((msg: string) => console.error(`wgrl: ${msg}`));
   if (opts.targetReturn !== undefined && !Number.isFinite(opts.targetReturn)) throw new InputError(`--target-return must be a finite number, got ${opts.targetReturn}`);
+  for (const [flag, v] of [['--eval-every', opts.evalEvery], ['--eval-episodes', opts.evalEpisodes]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InputError(`${flag} expects an integer >= 1, got ${v}`);
+  }
+  if (opts.evalEpisodes !== undefined && opts.evalEvery === undefined) throw new InputError('--eval-episodes needs --eval-every N (iterations between evaluations); without it nothing is evaluated');
+  let lastEval: number | null = null;
   if (opts.resume) {
     if (!existsSync(ckpt)) {
       throw new InputError(`cannot resume ${dir}: it holds no ${CHECKPOINT_FILE}` +
@@ -86,6 +98,7 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
       writeFileAtomic(metricsPath, kept.map((m) => JSON.stringify(m) + '\n').join(''));
       const thr = trainer.env.rewardThreshold;
       if (thr !== undefined) for (const m of kept) if (stepsToThreshold === null && (m['charts/mean_return_100'] as number) >= thr) stepsToThreshold = m.global_step as number;
+      for (const m of kept) if (typeof m['eval/mean_return'] === 'number') lastEval = m['eval/mean_return'];
     }
   } else {
     if (existsSync(dir)) {
@@ -122,11 +135,21 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
   const t0 = performance.now();
   // Wall time and SPS in the summary cover every segment of a resumed run.
   const record = (): RunRecord => ({ wallSeconds: prior.wallSeconds + (performance.now() - t0) / 1000, segments: prior.segments + 1 });
+  // Its own environments and random stream (seed + 1000, as wgrl eval), reading the trainer's
+  // parameters: evaluating never changes what is trained, so resumed runs stay identical.
+  const evaluator = opts.evalEvery === undefined ? null
+    : new PolicyEvaluator(dev, trainer.env, trainer.config, trainer.params, opts.evalEpisodes ?? 10, trainer.config.seed + 1000, true);
   let done = 0;
   let stopReason: string | null = null;
   while (!trainer.done && stopReason === null && (opts.maxIterations === undefined || done < opts.maxIterations)) {
     const m = await trainer.iterate();
     done++;
+    if (evaluator && trainer.host.iteration % opts.evalEvery! === 0) {
+      const r = await evaluator.run(trainer.rollout.normStats, trainer.host.iteration * trainer.env.maxEpisodeSteps);
+      const lengths = r.lengths.reduce((a, b) => a + b, 0) / r.lengths.length;
+      Object.assign(m, { 'eval/mean_return': r.mean, 'eval/std_return': r.std, 'eval/mean_length': lengths });
+      lastEval = r.mean;
+    }
     onFile(metricsPath, 'append to', () => appendFileSync(metricsPath, JSON.stringify(m) + '\n'));
     if (threshold !== null && stepsToThreshold === null && (m['charts/mean_return_100'] ?? -Infinity) >= threshold && trainer.host.recentReturns.length >= 100) {
       stepsToThreshold = m.global_step;
@@ -138,6 +161,7 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
     if (trainer.done || trainer.host.iteration % every === 0) await save();
   }
   if (!trainer.done) await save();
+  evaluator?.destroy();
   const wall = record().wallSeconds;
   const final = trainer.meanReturn100;
   const summary: RunSummary = {
@@ -145,6 +169,7 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
     iterations: trainer.host.iteration, final_mean_return_100: final, steps_to_threshold: stepsToThreshold,
     reward_threshold: threshold, solved: threshold !== null && final !== null && final >= threshold,
     wall_seconds: wall, sps: trainer.host.globalStep / wall, segments: record().segments, adapter: trainer.adapter, finished: trainer.done,
+    last_eval_mean_return: lastEval,
     stop_reason: trainer.done ? null : stopReason ?? 'max-iterations',
   };
   writeFileAtomic(summaryPath, JSON.stringify(summary, null, 2) + '\n');

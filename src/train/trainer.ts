@@ -60,6 +60,10 @@ export interface IterationMetrics {
   'losses/grad_norm': number;
   /** ppo-kl's penalty β used in this iteration. */
   'charts/beta'?: number;
+  /** With --eval-every: the deterministic evaluation after this iteration (SB3's eval/mean_reward, eval/mean_ep_length). */
+  'eval/mean_return'?: number;
+  'eval/std_return'?: number;
+  'eval/mean_length'?: number;
 }
 
 /** The complete host state of a run; with the GPU buffers it is what a checkpoint saves. */
