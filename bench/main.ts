@@ -1,4 +1,4 @@
-// npm run bench -- kernels | rollout | train [--quick]
+// npm run bench -- kernels | rollout | train | profile | gpu [--quick]  (profile: [--env E] [--algo A] [--preset cleanrl|fast])
 // Every figure is measured in this run, side by side on the same adapter: our kernels against
 // TF.js-webgpu and the JS references, the GPU rollout against a plain TS CPU rollout, training
 // wall time per algorithm. Prints a table and writes results/bench-<suite>.json. Medians of
@@ -25,6 +25,8 @@ import { policyLayout, initPolicyParams, type PolicyLayout } from '../src/nn/pol
 import { Rollout } from '../src/train/rollout.js';
 import { Trainer } from '../src/train/trainer.js';
 import { CpuRng } from '../src/util/random.js';
+import { benchProfile } from './profile.js';
+import { benchGpu, adapterSlug } from './gpu.js';
 
 /** One line per measurement on stderr, so a long suite shows where it is. */
 const progress = (what: string) => process.stderr.write(`bench: ${what}\n`);
@@ -306,17 +308,22 @@ async function benchTrain(dev: WgrlDevice, quick: boolean) {
 async function main() {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const suites = args.filter((a) => !a.startsWith('--'));
+  // Suites are the words not taken by a --flag VALUE pair.
+  const valued = new Set(['--env', '--algo', '--preset']);
+  const suites = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1]));
   const which = suites.length ? suites : ['kernels', 'rollout'];
-  for (const s of which) if (!['kernels', 'rollout', 'train'].includes(s)) { console.error(`bench: unknown suite '${s}' (kernels, rollout, train)`); process.exit(2); }
+  const known = ['kernels', 'rollout', 'train', 'profile', 'gpu'];
+  for (const s of which) if (!known.includes(s)) { console.error(`bench: unknown suite '${s}' (${known.join(', ')})`); process.exit(2); }
   const dev = await createNodeDevice();
   mkdirSync('results', { recursive: true });
   for (const s of which) {
     const t0 = performance.now();
-    const result = s === 'kernels' ? await benchKernels(dev, quick) : s === 'rollout' ? await benchRollout(dev, quick) : await benchTrain(dev, quick);
+    const result = s === 'kernels' ? await benchKernels(dev, quick) : s === 'rollout' ? await benchRollout(dev, quick)
+      : s === 'profile' ? await benchProfile(dev, args, quick) : s === 'gpu' ? await benchGpu(dev, quick) : await benchTrain(dev, quick);
     const out = { suite: s, adapter: adapterName(dev.adapter), date: new Date().toISOString(), quick, seconds: (performance.now() - t0) / 1000, result };
-    writeFileSync(`results/bench-${s}.json`, JSON.stringify(out, null, 2) + '\n');
-    console.log(`bench: wrote results/bench-${s}.json`);
+    const file = s === 'gpu' ? `results/bench-gpu-${adapterSlug(dev)}.json` : `results/bench-${s}.json`;
+    writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+    console.log(`bench: wrote ${file}`);
   }
   process.exit(0);
 }

@@ -5,7 +5,11 @@ import { BufferUsage, DATA_USAGE, type Constants, type WgrlDevice } from './devi
 export interface Dispatch {
   readonly label: string;
   encode(pass: GPUComputePassEncoder): void;
+  /** Work of one dispatch where the kernel has a cost model: arithmetic and the minimum bytes moved (each operand once). */
+  readonly cost?: DispatchCost;
 }
+
+export interface DispatchCost { flops: number; bytes: number }
 
 /** Uniform fields in struct order: integers as u32, `{f: x}` as f32. */
 export type UniformField = number | { f: number } | { i: number };
@@ -66,6 +70,7 @@ export class BoundKernel implements Dispatch {
     readonly kernel: Kernel, readonly label: string, readonly group: GPUBindGroup,
     readonly uniformBuffer: GPUBuffer, public workgroups: [number, number, number],
   ) {}
+  cost?: DispatchCost;
   encode(pass: GPUComputePassEncoder): void {
     pass.setPipeline(this.kernel.pipeline);
     pass.setBindGroup(0, this.group);

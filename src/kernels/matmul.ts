@@ -112,9 +112,13 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
   const dummy = dummyBuffer(dev);
   const bindings: Record<number, GPUBuffer> = { 1: bufs.a, 2: bufs.b, 3: bufs.bias ?? dummy, 4: bufs.c, 5: bufs.gate ?? dummy };
   if (variant === 'regblock_vec4') { delete bindings[2]; bindings[6] = bufs.b; }
-  return kernel.bind(bindings,
+  const bound = kernel.bind(bindings,
     [M, N, K, batch, o.a, o.b, o.c, o.bias, st.a, st.b, st.c, st.bias, o.gate, st.gate, rowsA, 0],
     wg, label);
+  // Each operand read once, C written once (and read once more when accumulating).
+  const floats = batch * (rowsA * K + K * N + M * N * (spec.accum ? 2 : 1) + (spec.bias ? N : 0) + (gate !== 'none' ? M * N : 0));
+  bound.cost = { flops: matmulFlops(spec), bytes: 4 * floats };
+  return bound;
 }
 
 export function matmulFlops(spec: Pick<MatmulSpec, 'M' | 'N' | 'K' | 'batch'>): number {

@@ -176,6 +176,13 @@ export class Trainer {
 
   get done(): boolean { return this.host.iteration >= this.numIterations; }
 
+  /**
+   * Host time of the last iteration, in ms: preparing its inputs (scalars, permutations),
+   * encoding and submitting, waiting for the readback (the GPU's work plus the transfer), and
+   * decoding the report. The GPU idles during all but the wait.
+   */
+  readonly lastTiming = { prepareMs: 0, encodeSubmitMs: 0, waitMs: 0, decodeMs: 0 };
+
   /** When and at which step this process's first iteration started (for charts/SPS). */
   private segmentStart: { ms: number; step: number } | null = null;
 
@@ -200,6 +207,7 @@ export class Trainer {
     const hostEpisodes = this.jsRollout ? await this.jsRollout.collect(h.iteration * c.numSteps) : null;
 
     const ro = this.rollout, D = actionDim(this.env);
+    const tSubmit = performance.now();
     this.dev.submitEncoder(`iteration ${h.iteration}`, (enc) => {
       ro.clearEpisodeLog(enc);
       if (this.layout.continuous) enc.copyBufferToBuffer(this.params, this.layout.logstd * 4, this.scalars, rec.offset.oldLogstd * 4, D * 4);
@@ -211,7 +219,9 @@ export class Trainer {
       enc.copyBufferToBuffer(this.adamState, 0, this.report, this.reportAdamOffset, ADAM_STATE.size * 4);
       enc.copyBufferToBuffer(ro.episodes, 0, this.report, this.reportEpisodesOffset, ro.episodes.size);
     });
+    const tWait = performance.now();
     const raw = await this.dev.read(this.report);
+    const tDecode = performance.now();
 
     const update = this.algorithm.metrics.decode(new Float32Array(raw, 0, this.algorithm.metrics.size));
     const adamState = ADAM_STATE.decode(new Float32Array(raw, this.reportAdamOffset, ADAM_STATE.size));
@@ -238,6 +248,7 @@ export class Trainer {
       }
     }
     Object.assign(out, this.algorithm.afterIteration?.(c, h.algorithm, update));
+    Object.assign(this.lastTiming, { prepareMs: tSubmit - t0, encodeSubmitMs: tWait - tSubmit, waitMs: tDecode - tWait, decodeMs: performance.now() - tDecode });
     h.iteration++;
     h.globalStep = out.global_step;
     return out;

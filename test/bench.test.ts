@@ -1,0 +1,51 @@
+// The profile and the one-command GPU suite run on SwiftShader at their --quick sizes, and what
+// they write adds up (each stage once, shares summing to 1, every figure a measured number).
+import { describe, it, expect } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { scratchDir } from './helpers.js';
+
+const bench = (cwd: string, args: string[]) => spawnSync(process.execPath, [join(process.cwd(), 'dist', 'bench', 'main.js'), ...args],
+  { cwd, encoding: 'utf8', timeout: 300_000, env: { ...process.env, WGRL_ADAPTER: 'swiftshader' } });
+const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+
+describe('bench profile and bench gpu', () => {
+  it('profile: every dispatch of an iteration in exactly one stage, shares summing to 1, host time split', () => {
+    const dir = scratchDir('wgrl-bench-');
+    const r = bench(dir, ['profile', '--quick', '--preset', 'fast']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/GPU idle \(host time outside the wait\)/);
+    const { result: p } = JSON.parse(readFileSync(join(dir, 'results', 'bench-profile.json'), 'utf8'));
+    expect(p.preset).toBe('fast');
+    expect(p.stages[0].stage).toBe('rollout');
+    expect(p.stages.reduce((a: number, s: { dispatches: number }) => a + s.dispatches, 0)).toBe(p.dispatches_per_iteration);
+    expect(p.stages.reduce((a: number, s: { share: number }) => a + s.share, 0)).toBeCloseTo(1, 6);
+    for (const s of p.stages) expect(finite(s.ms) && s.ms >= 0, s.kernel).toBe(true);
+    const matmuls = p.stages.filter((s: { mflop: number | null }) => s.mflop !== null);
+    expect(matmuls.length).toBeGreaterThanOrEqual(6);
+    for (const s of matmuls) expect(s.gflops).toBeGreaterThan(0);
+    for (const k of ['prepareMs', 'encodeSubmitMs', 'waitMs', 'decodeMs']) expect(finite(p.host_ms[k]), k).toBe(true);
+    expect(p.peaks.matmulGflops).toBeGreaterThan(0);
+    expect(p.peaks.copyGBs).toBeGreaterThan(0);
+    const bad = bench(dir, ['profile', '--preset', 'turbo']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/unknown --preset 'turbo'; choose from cleanrl, fast/);
+  }, 300_000);
+
+  it('gpu --quick: peaks, the matmul table, the rollout sweep, two training configs and the profile, in one file named for the adapter', () => {
+    const dir = scratchDir('wgrl-bench-');
+    const r = bench(dir, ['gpu', '--quick']);
+    expect(r.status, r.stderr).toBe(0);
+    const file = readdirSync(join(dir, 'results')).find((f) => f.startsWith('bench-gpu-swiftshader'));
+    expect(file).toBeDefined();
+    const { result: g, adapter } = JSON.parse(readFileSync(join(dir, 'results', file!), 'utf8'));
+    expect(adapter).toMatch(/SwiftShader/);
+    expect(g.matmul.length).toBe(3);
+    expect(g.rollout.map((x: { N: number }) => x.N)).toEqual([1, 256, 4096]);
+    for (const x of g.rollout) expect(x['env-steps/s']).toBeGreaterThan(0);
+    expect(g.train.length).toBe(2);
+    for (const t of g.train) expect(t.sps).toBeGreaterThan(0);
+    expect(g.profile.stages.length).toBeGreaterThan(5);
+  }, 300_000);
+});
