@@ -25,6 +25,18 @@ export function drawEnv(ctx: CanvasRenderingContext2D, env: string, s: Float32Ar
     ctx.beginPath(); ctx.arc(X(s[0]), Y(s[0]) - 8, 8, 0, 2 * Math.PI); ctx.fill();
     const goal = env === 'MountainCar-v0' ? 0.5 : 0.45;
     ctx.fillStyle = '#c33'; ctx.fillRect(X(goal), Y(goal) - 25, 3, 25);
+  } else if (env.startsWith('SortDigits')) {
+    // State: prompt digits 0–3, output digits 4–7 (−1 unwritten), step 8.
+    const prompt = Array.from(s.subarray(0, 4)), out = Array.from(s.subarray(4, 8));
+    const sorted = [...prompt].sort((a, b) => a - b);
+    ctx.font = `${Math.round(Math.min(h / 8, w / 14))}px ui-monospace, monospace`;
+    ctx.fillStyle = '#333';
+    ctx.fillText(`prompt  ${prompt.join(' ')}`, 10, h * 0.35);
+    ctx.fillText('output', 10, h * 0.7);
+    out.forEach((d, k) => {
+      ctx.fillStyle = d < 0 ? '#bbb' : d === sorted[k] ? '#2a7' : '#c33';
+      ctx.fillText(d < 0 ? '_' : String(d), 10 + ctx.measureText('output  ').width + k * ctx.measureText('0 ').width, h * 0.7);
+    });
   } else if (env === 'Pendulum-v1') {
     const cx = w / 2, cy = h / 2, L = h / 2.6;
     ctx.strokeStyle = '#c63';

@@ -15,7 +15,20 @@ const STATE_SAMPLERS: Record<string, (r: () => number) => number[]> = {
   'MountainCar-v0': (r) => [1.8 * r() - 1.2, 0.14 * r() - 0.07],
   'Pendulum-v1': (r) => [4 * PI * r() - 2 * PI, 16 * r() - 8],
   'MountainCarContinuous-v0': (r) => [1.8 * r() - 1.2, 0.14 * r() - 0.07],
+  'SortDigits-v0': sortState,
+  'SortDigitsExact-v0': sortState,
 };
+/** A prompt, t ∈ {0…3} digits written so far (often the sorted prompt, so exact matches occur), the rest −1. */
+function sortState(r: () => number): number[] {
+  const prompt = [0, 1, 2, 3].map(() => Math.floor(r() * 10)), t = Math.floor(r() * 4);
+  const sorted = [...prompt].sort((a, b) => a - b), good = r() < 0.5;
+  const out = [0, 1, 2, 3].map((k) => (k < t ? (good ? sorted[k] : Math.floor(r() * 10)) : -1));
+  return [...prompt, ...out, t];
+}
+/** Actions: uniform, except that half the time the sorted prompt's next digit (exact matches get exercised). */
+function sortAction(s: number[], r: () => number): number {
+  return r() < 0.5 ? [...s.slice(0, 4)].sort((a, b) => a - b)[s[8]] : Math.floor(r() * 10);
+}
 /** Discrete: uniform over actions. Continuous: U(low - 1, high + 1), so clipping is exercised. */
 function randomAction(env: EnvSpec, r: () => number): number[] {
   const a = env.action;
@@ -44,7 +57,11 @@ describe('GPU environments against f64 Gymnasium references', () => {
       const env = getEnv(id), ref = REFERENCE_ENVS[id], r = rng(id.length * 101);
       const R = 10_000, S = env.stateDim, A = actionDim(env), W = envStepWidth(env);
       const states = new Float32Array(R * S), actions = new Float32Array(R * A);
-      for (let i = 0; i < R; i++) { states.set(STATE_SAMPLERS[id](r), i * S); actions.set(randomAction(env, r), i * A); }
+      for (let i = 0; i < R; i++) {
+        const st = STATE_SAMPLERS[id](r);
+        states.set(st, i * S);
+        actions.set(id.startsWith('SortDigits') ? [sortAction(st, r)] : randomAction(env, r), i * A);
+      }
       const out = await gpuStep(env, states, actions, R);
       let compared = 0;
       for (let i = 0; i < R; i++) {
@@ -107,6 +124,17 @@ describe('GPU environments against f64 Gymnasium references', () => {
       runDispatches(dev, 'reset', [envReset(dev, env, R, { seed: 3, counter: 0 }, { out })]);
       const x = await dev.readF32(out, R * W);
       out.destroy();
+      if (id.startsWith('SortDigits')) {
+        // Each prompt digit uniform over 0…9 (χ² with 9 degrees of freedom, 99.9 %: 27.9); output empty; t = 0.
+        for (let k = 0; k < 4; k++) {
+          const counts = new Array(10).fill(0);
+          for (let i = 0; i < R; i++) counts[x[i * W + k]]++;
+          const chi2 = counts.reduce((a, c) => a + (c - R / 10) ** 2 / (R / 10), 0);
+          expect(chi2).toBeLessThan(27.9);
+        }
+        for (let i = 0; i < R; i++) expect([x[i * W + 4], x[i * W + 5], x[i * W + 6], x[i * W + 7], x[i * W + 8]]).toEqual([-1, -1, -1, -1, 0]);
+        return;
+      }
       // Uniform ranges of every state component (0-width: a constant).
       const ranges: Record<string, [number, number][]> = {
         'CartPole-v1': [[-0.05, 0.05], [-0.05, 0.05], [-0.05, 0.05], [-0.05, 0.05]],

@@ -43,6 +43,13 @@ describe('learning', () => {
     });
   }
 
+  it('SortDigits (reward only at the end): PPO at least doubles the 0.1 of positions that random output gets, within 20k steps', async () => {
+    const dev = await getDevice();
+    const trainer = new Trainer(dev, { env: 'SortDigits-v0', algo: 'ppo', numEnvs: 64, numSteps: 16, learningRate: 1e-3, totalTimesteps: 1024 * 20, seed: 1 });
+    while (!trainer.done) await trainer.iterate();
+    expect(trainer.meanReturn100!).toBeGreaterThan(0.2);
+  }, 120_000);
+
   it('Pendulum with continuous actions, observation and reward normalisation trains without NaN', async () => {
     const dev = await getDevice();
     const trainer = new Trainer(dev, { env: 'Pendulum-v1', algo: 'spo', numEnvs: 8, numSteps: 64, numMinibatches: 4, updateEpochs: 4, totalTimesteps: 512 * 6, seed: 1 });

@@ -99,9 +99,37 @@ const mountainCarContinuous: RefEnv = {
   },
 };
 
+/** SortDigits: prompt of 4 digits, one output digit per step, scored against the sorted prompt at the end. */
+function sortDigits(exact: boolean): RefEnv {
+  const observe = (s: number[]) => {
+    const o = new Array(84).fill(0);
+    for (let k = 0; k < 4; k++) { o[10 * k + s[k]] = 1; if (s[4 + k] >= 0) o[40 + 10 * k + s[4 + k]] = 1; }
+    o[80 + s[8]] = 1;
+    return o;
+  };
+  return {
+    reset: (u) => [...u.map((x) => Math.min(Math.floor(x * 10), 9)), -1, -1, -1, -1, 0],
+    observe,
+    step(s, a) {
+      const t = s[8], n = s.slice();
+      n[4 + Math.min(t, 3)] = Math.min(a as number, 9);
+      n[8] = t + 1;
+      const terminated = t + 1 >= 4;
+      let reward = 0;
+      if (terminated) {
+        const sorted = s.slice(0, 4).sort((x, y) => x - y);
+        const correct = sorted.filter((d, k) => n[4 + k] === d).length;
+        reward = exact ? Number(correct === 4) : correct / 4;
+      }
+      return { state: n, reward, terminated, obs: observe(n) };
+    },
+  };
+}
+
 export const REFERENCE_ENVS: Record<string, RefEnv> = {
   'CartPole-v1': cartpole, 'Acrobot-v1': acrobot, 'MountainCar-v0': mountainCar,
   'Pendulum-v1': pendulum, 'MountainCarContinuous-v0': mountainCarContinuous,
+  'SortDigits-v0': sortDigits(false), 'SortDigitsExact-v0': sortDigits(true),
 };
 
 /**

@@ -61,9 +61,12 @@ const builtin = (): EnvSpec[] => [
   { id: 'MountainCar-v0', wgsl: wgsl('envs/mountaincar'), stateDim: 2, obsDim: 2, action: { type: 'discrete', n: 3 }, maxEpisodeSteps: 200, rewardThreshold: -110 },
   { id: 'Pendulum-v1', wgsl: wgsl('envs/pendulum'), stateDim: 2, obsDim: 3, action: { type: 'continuous', dim: 1, low: [-2], high: [2] }, maxEpisodeSteps: 200 },
   { id: 'MountainCarContinuous-v0', wgsl: wgsl('envs/mountaincar_continuous'), stateDim: 2, obsDim: 2, action: { type: 'continuous', dim: 1, low: [-1], high: [1] }, maxEpisodeSteps: 999, rewardThreshold: 90 },
+  // Reward-at-the-end sequence tasks (shaders/envs/sort_digits.wgsl): write the 4-digit prompt sorted.
+  { id: 'SortDigits-v0', wgsl: `const SORT_EXACT: bool = false;\n${wgsl('envs/sort_digits')}`, stateDim: 9, obsDim: 84, action: { type: 'discrete', n: 10 }, maxEpisodeSteps: 4 },
+  { id: 'SortDigitsExact-v0', wgsl: `const SORT_EXACT: bool = true;\n${wgsl('envs/sort_digits')}`, stateDim: 9, obsDim: 84, action: { type: 'discrete', n: 10 }, maxEpisodeSteps: 4 },
 ];
 
-export const ENV_IDS = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'Pendulum-v1', 'MountainCarContinuous-v0'] as const;
+export const ENV_IDS = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'Pendulum-v1', 'MountainCarContinuous-v0', 'SortDigits-v0', 'SortDigitsExact-v0'] as const;
 
 /** A built-in environment by Gymnasium id. */
 export function getEnv(id: string): EnvSpec {
