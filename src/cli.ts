@@ -225,6 +225,8 @@ async function train(argv: string[]): Promise<number> {
   const adapter = checkAdapterChoice(values.adapter as string | undefined, process.env.WGRL_ADAPTER);
   if (!resume) makeConfig({ ...overrides, env }, getEnv(env).action.type === 'continuous');
   const gpuTimeoutSeconds = secondsOption('--gpu-timeout', values['gpu-timeout']);
+  // --plot's libraries are optional: a missing one is named now, not after the run.
+  const plotting = values.plot ? await loadPlotting() : null;
   const dev = await createNodeDevice({ adapter, gpuTimeoutSeconds });
   let onProgress: ReturnType<typeof progress> | null = null;
   const startedMs = performance.now();
@@ -253,10 +255,9 @@ async function train(argv: string[]): Promise<number> {
   if (summary.last_eval_mean_return !== null) console.log(`wgrl: last deterministic evaluation: mean return ${fmt(summary.last_eval_mean_return, 1)}`);
   console.log(`wgrl: metrics ${join(runDir, 'metrics.jsonl')}, checkpoint ${join(runDir, CHECKPOINT_FILE)}, summary ${join(runDir, 'summary.json')}`);
   if (summary.stop_reason === 'target-return') console.log(`wgrl: stopped at the target return ${targetReturn}`);
-  if (values.plot) {
-    const { plotRuns } = await loadPlotting();
+  if (plotting) {
     const out = join(runDir, 'plots');
-    await plotRuns([runDir], { out, log: (msg) => console.error(`wgrl: ${msg}`) });
+    await plotting.plotRuns([runDir], { out, log: (msg) => console.error(`wgrl: ${msg}`) });
     console.log(`wgrl: figures and report ${join(out, 'report.html')}`);
   }
   if (signal) console.log(`wgrl: stopped by ${signal} at ${summary.global_step} steps; continue with: wgrl train --run-dir ${runDir} --resume`);
