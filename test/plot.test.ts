@@ -48,6 +48,10 @@ describe('wgrl plot', () => {
     expect(ret).toContain('episodic return (sum of rewards)');
     expect(ret).toContain('threshold 475');
     expect(readFileSync(join(out, 'kl.svg'), 'utf8')).not.toContain('threshold');
+    // A metric that is already a mean (or logged only every N iterations) is drawn as is, not smoothed.
+    const means = await plotRuns([ppoDir], { out: join(out, 'means'), metrics: ['return_100'], formats: ['svg'] });
+    expect(means.figures[0].svg).toContain('already a mean over episodes');
+    expect(means.figures[0].svg).not.toContain('moving average');
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(3);
     // Self-contained: nothing fetched from elsewhere.

@@ -51,7 +51,8 @@ export function smooth(values: number[], weight: number): number[] {
   return out;
 }
 
-function figureSpec(env: string, info: MetricInfo, runs: LoadedRun[], weight: number): TopLevelSpec | null {
+function figureSpec(env: string, info: MetricInfo, runs: LoadedRun[], smoothing: number): TopLevelSpec | null {
+  const weight = info.unsmoothed ? 0 : smoothing;
   const points: { step: number; value: number; smoothed: number; run: string }[] = [];
   for (const r of runs) {
     const kept = r.rows.filter((row) => typeof row[info.field] === 'number' && Number.isFinite(row[info.field] as number));
@@ -65,7 +66,7 @@ function figureSpec(env: string, info: MetricInfo, runs: LoadedRun[], weight: nu
   const x = { field: 'step', type: 'quantitative' as const, title: 'environment steps', axis: { format: '~s', labelExpr: "datum.value === 0 ? '0' : datum.label", tickCount: 6 } };
   const threshold = info.threshold ? runs.find((r) => r.threshold !== null)?.threshold ?? null : null;
   const layers: object[] = [
-    { mark: { type: 'line', strokeWidth: 1, opacity: weight > 0 ? 0.3 : 1, clip: true }, encoding: { x, y: { field: 'value', type: 'quantitative', title: info.title, scale: { zero: false } }, color } },
+    { mark: { type: 'line', strokeWidth: weight > 0 ? 1 : 2.2, opacity: weight > 0 ? 0.3 : 1, clip: true }, encoding: { x, y: { field: 'value', type: 'quantitative', title: info.title, scale: { zero: false } }, color } },
   ];
   if (weight > 0) layers.push({ mark: { type: 'line', strokeWidth: 2.2, clip: true }, encoding: { x, y: { field: 'smoothed', type: 'quantitative' }, color } });
   if (threshold !== null) {
@@ -77,7 +78,7 @@ function figureSpec(env: string, info: MetricInfo, runs: LoadedRun[], weight: nu
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${env}: ${info.title.split(' (')[0]}`, subtitle: weight > 0 ? `thin: every iteration; thick: moving average (smoothing ${weight})` : 'every iteration', anchor: 'start' },
+    title: { text: `${env}: ${info.title.split(' (')[0]}`, subtitle: weight > 0 ? `thin: every iteration; thick: moving average (smoothing ${weight})` : info.unsmoothed ? 'each logged value (already a mean over episodes)' : 'every iteration', anchor: 'start' },
     width: 560, height: 300, background: 'white', padding: 12,
     data: { values: points },
     layer: layers,
