@@ -79,7 +79,7 @@ export async function benchGpu(dev: WgrlDevice, quick: boolean) {
       if (i) ms.push(performance.now() - s);
     }
     rolloutRows.push({ N, T, 'env-steps/s': Math.round((N * T) / (median(ms) / 1000)) });
-    for (const b of [ro.trajBuffer, ro.envState, ro.envBook, ro.episodes, ro.normStats, ro.normAcc]) b.destroy();
+    ro.destroy();
   }
   params.destroy();
   printTable('CartPole-v1 rollout, 64-64 policy (wall time of the rollout pass)', rolloutRows);

@@ -249,7 +249,7 @@ async function benchRollout(dev: WgrlDevice, quick: boolean) {
       const cpuSps = cpuSteps / (cpuMs / 1000);
       rows.push({ policy: label, N, T, 'gpu steps/s': Math.round(gpuSps), 'cpu (TS) steps/s': Math.round(cpuSps), 'gpu/cpu': f(gpuSps / cpuSps, 1) });
       json.push({ policy: label, N, T, gpu_steps_per_s: gpuSps, cpu_steps_per_s: cpuSps });
-      for (const b of [ro.trajBuffer, ro.envState, ro.envBook, ro.episodes, ro.normStats, ro.normAcc]) b.destroy();
+      ro.destroy();
     }
     params.destroy();
   }

@@ -25,7 +25,8 @@ async function collect(env: EnvSpec, opts: Partial<RolloutOptions> & { N: number
   const ro = new Rollout(dev, env, layout, params, { seed: 1, bootstrapTruncation: false, obsNorm: false, rewardNorm: false, gamma: 0.99, activation: 'tanh', ...opts });
   dev.submitEncoder('rollout test', (enc) => { ro.clearEpisodeLog(enc); const p = enc.beginComputePass(); ro.resetKernel.encode(p); ro.encode(p); p.end(); });
   const traj = await dev.readF32(ro.trajBuffer);
-  for (const b of [params, ro.trajBuffer, ro.envState, ro.envBook, ro.episodes, ro.normStats, ro.normAcc]) b.destroy();
+  params.destroy();
+  ro.destroy();
   return { traj, layout: ro.traj, policy: layout, params: initPolicyParams(layout, 3) };
 }
 

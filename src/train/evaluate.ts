@@ -62,8 +62,7 @@ export class PolicyEvaluator {
   }
 
   destroy(): void {
-    const ro = this.rollout;
-    for (const b of [ro.trajBuffer, ro.envState, ro.envBook, ro.episodes, ro.normStats, ro.normAcc]) b.destroy();
+    this.rollout.destroy();
   }
 }
 

@@ -57,7 +57,6 @@ export class PolicyPlayback {
   }
 
   destroy(): void {
-    const ro = this.rollout;
-    for (const b of [ro.trajBuffer, ro.envState, ro.envBook, ro.episodes, ro.normStats, ro.normAcc]) b.destroy();
+    this.rollout.destroy();
   }
 }

@@ -108,6 +108,11 @@ export class Rollout {
     if (this.opts.obsNorm || this.opts.rewardNorm) this.normUpdateKernel.encode(pass);
   }
 
+  /** Frees the rollout's own buffers (not the parameters it reads). */
+  destroy(): void {
+    for (const b of [this.trajBuffer, this.envState, this.envBook, this.episodes, this.normStats, this.normAcc]) b.destroy();
+  }
+
   /** Records clearing the episode log; must precede the rollout pass in the same submit. */
   clearEpisodeLog(enc: GPUCommandEncoder): void {
     enc.clearBuffer(this.episodes, 0, 16);
