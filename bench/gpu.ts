@@ -9,19 +9,16 @@ import { getEnv } from '../src/envs/spec.js';
 import { policyLayout, initPolicyParams } from '../src/nn/policy.js';
 import { Rollout } from '../src/train/rollout.js';
 import { Trainer } from '../src/train/trainer.js';
-import { benchProfile, measurePeaks, timeGroup, emptySubmitMs } from './profile.js';
+import { benchProfile, measurePeaks } from './profile.js';
+import { median, table, timeGroup, emptySubmitMs } from './measure.js';
 import { GpuTimer } from '../src/gpu/device.js';
 import type { TrainConfig } from '../src/train/config.js';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
 function printTable(title: string, rows: Record<string, string | number>[]): void {
   console.log(`\n${title}`);
-  const cols = Object.keys(rows[0]);
-  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  console.log(cols.map((c, i) => c.padEnd(w[i])).join('  '));
-  for (const r of rows) console.log(cols.map((c, i) => String(r[c]).padEnd(w[i])).join('  '));
+  table(rows);
 }
 
 /** Adapter name as a file-name part. */

@@ -26,11 +26,11 @@ import { Rollout } from '../src/train/rollout.js';
 import { Trainer } from '../src/train/trainer.js';
 import { CpuRng } from '../src/util/random.js';
 import { benchProfile } from './profile.js';
+import { median, table, timeGroup } from './measure.js';
 import { benchGpu, adapterSlug } from './gpu.js';
 
 /** One line per measurement on stderr, so a long suite shows where it is. */
 const progress = (what: string) => process.stderr.write(`bench: ${what}\n`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median milliseconds per call of `fn` (which must finish its own GPU work). */
 async function timeMs(fn: () => Promise<void>, repeats = 5, warmup = 1): Promise<number> {
@@ -42,31 +42,15 @@ async function timeMs(fn: () => Promise<void>, repeats = 5, warmup = 1): Promise
 
 let timer: GpuTimer | null | undefined;
 /**
- * Median ms per dispatch over 5 timed passes of `reps` copies: wall time around submit and
- * queue sync (comparable with TF.js and JS, timed the same way), and the pass's GPU time from
- * timestamp queries where the adapter has them (NaN where not). On SwiftShader the timestamps
- * also count time its threads are descheduled, so comparisons use the wall time.
+ * Median ms per dispatch of `reps` copies in one pass (timeGroup): wall time (comparable with
+ * TF.js and JS, timed the same way) and GPU timestamps (NaN where the adapter has none).
  */
 async function gpuMs(dev: WgrlDevice, d: Dispatch, reps: number): Promise<{ wall: number; ts: number }> {
   timer ??= GpuTimer.create(dev);
-  const wall: number[] = [], ts: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const t0 = performance.now();
-    dev.submit(d.label, (pass) => { for (let k = 0; k < reps; k++) d.encode(pass); }, timer ?? undefined);
-    await dev.sync();
-    if (i === 0) continue;
-    wall.push(performance.now() - t0);
-    ts.push(timer ? (await timer.elapsedNs()) / 1e6 : NaN);
-  }
-  return { wall: median(wall) / reps, ts: median(ts) / reps };
+  const t = await timeGroup(dev, d.label, [d], reps, timer, 0);
+  return { wall: t.wallMs, ts: t.gpuMs ?? NaN };
 }
 
-function table(rows: Record<string, string | number>[]): void {
-  const cols = Object.keys(rows[0]);
-  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  console.log(cols.map((c, i) => c.padEnd(w[i])).join('  '));
-  for (const r of rows) console.log(cols.map((c, i) => String(r[c]).padEnd(w[i])).join('  '));
-}
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
 function randn(n: number, rng: CpuRng): Float32Array {

@@ -12,36 +12,13 @@ import { matmul, MATMUL_VARIANTS, matmulFlops } from '../src/kernels/matmul.js';
 import { Trainer } from '../src/train/trainer.js';
 import { makeConfig, type TrainConfig } from '../src/train/config.js';
 import { getEnv } from '../src/envs/spec.js';
+import { median, timeGroup, emptySubmitMs } from './measure.js';
 
 export const PROFILE_PRESETS: Record<string, Partial<TrainConfig>> = {
   cleanrl: {},
   // The train benchmark's fast preset: more environments per iteration, fewer epochs.
   fast: { numEnvs: 16, numSteps: 64, numMinibatches: 4, updateEpochs: 2, learningRate: 1e-3 },
 };
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-interface Timed { wallMs: number; gpuMs: number | null }
-
-/** Median ms of one run of `dispatches` (encoded `reps` times in one pass), less an empty submit's. */
-export async function timeGroup(dev: WgrlDevice, label: string, dispatches: Dispatch[], reps: number, timer: GpuTimer | null, emptyMs: number): Promise<Timed> {
-  const wall: number[] = [], gpu: number[] = [];
-  for (let i = 0; i < 6; i++) {
-    const t0 = performance.now();
-    dev.submit(label, (pass) => { for (let r = 0; r < reps; r++) for (const d of dispatches) d.encode(pass); }, timer ?? undefined);
-    await dev.sync();
-    if (i === 0) continue; // warm-up
-    wall.push(performance.now() - t0);
-    if (timer) gpu.push((await timer.elapsedNs()) / 1e6);
-  }
-  return { wallMs: Math.max(0, median(wall) - emptyMs) / reps, gpuMs: timer ? median(gpu) / reps : null };
-}
-
-export async function emptySubmitMs(dev: WgrlDevice): Promise<number> {
-  const t: number[] = [];
-  for (let i = 0; i < 8; i++) { const t0 = performance.now(); dev.submit('empty', () => {}); await dev.sync(); t.push(performance.now() - t0); }
-  return median(t.slice(1));
-}
 
 /** The adapter's measured peaks: matmul GFLOP/s (best variant) and copy GB/s (read + write). */
 export async function measurePeaks(dev: WgrlDevice, quick: boolean, timer: GpuTimer | null, emptyMs: number) {

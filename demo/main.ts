@@ -3,7 +3,7 @@
 // GPU state. `window.wgrlDemo` exposes the plotted series for the browser test.
 import uPlot from 'uplot';
 import {
-  createBrowserDevice, Trainer, PolicyPlayback, ENV_IDS, ALGOS, ALGORITHMS, getEnv, adapterName, checkpointBytes, parseCheckpoint, restoreCheckpoint,
+  createBrowserDevice, Trainer, PolicyPlayback, ENV_IDS, ALGOS, ALGORITHMS, getEnv, adapterName, checkpointBytes, parseCheckpoint, restoreCheckpoint, parseMetricLines,
   type WgrlDevice, type IterationMetrics, type Algo,
 } from '../src/browser.js';
 import { drawEnv } from './render.js';
@@ -372,14 +372,8 @@ async function loadCheckpoint(file: File): Promise<void> {
 }
 
 async function openMetrics(file: File): Promise<void> {
-  const lines = (await file.text()).split('\n').filter((l) => l.trim());
-  const records: Record<string, unknown>[] = [];
-  lines.forEach((l, i) => {
-    try { records.push(JSON.parse(l)); } catch {
-      // A torn last line is what a run stopped mid-write leaves; anything else is not a metrics file.
-      if (i < lines.length - 1) throw new Error(`${file.name}: line ${i + 1} is not JSON; open a metrics.jsonl written by wgrl train or this page`);
-    }
-  });
+  const notices: string[] = [];
+  const records = parseMetricLines(await file.text(), file.name, 'open a metrics.jsonl written by wgrl train or this page', (m) => notices.push(m));
   if (!records.length || typeof records[0].global_step !== 'number') throw new Error(`${file.name} holds no wgrl metric records (no global_step); open a metrics.jsonl written by wgrl train or this page`);
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   const series: Series = {
@@ -391,7 +385,7 @@ async function openMetrics(file: File): Promise<void> {
   publishRuns();
   makeCharts();
   updateCharts();
-  setStatus(`${state.status}\nopened ${file.name}: ${records.length} iterations, drawn dashed`);
+  setStatus(`${state.status}\nopened ${file.name}: ${records.length} iterations, drawn dashed${notices.length ? ` (${notices.join('; ')})` : ''}`);
 }
 
 function syncButtons(): void {

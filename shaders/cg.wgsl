@@ -1,5 +1,5 @@
 // Conjugate gradient for (A + λI)·x = b on the GPU, one dispatch per iteration and no host
-// round trip (TRPO's natural-gradient direction, SPEC §5b). The product A·p comes from the
+// round trip (TRPO's natural-gradient direction, Schulman et al. 2015, appendix C). The product A·p comes from the
 // caller's dispatches between steps (for TRPO the Fisher-vector product, src/nn/fvp.ts).
 //   cg_init  x = 0, r = p = b, rr = bᵀb, done = rr < tol
 //   cg_step  q = A·p + λp; α = rr/pᵀq; x += α·p; r -= α·q; rr' = rᵀr; p = r + (rr'/rr)·p;

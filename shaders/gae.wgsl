@@ -1,5 +1,5 @@
 // Generalised advantage estimation over a [T, N] rollout, one invocation per environment
-// walking back in time (SPEC §4):
+// walking back in time (Schulman et al. 2016, High-Dimensional Continuous Control Using GAE):
 //   δ_t = r_t + γ·V_next·(1 - term_t) - V_t,  Â_t = δ_t + γλ·(1 - done_t)·Â_{t+1},  R_t = Â_t + V_t
 // with V_next = V_{t+1}, except on a truncation when bootstrapping, where it is
 // V(final observation). Without it a truncation is treated like a termination (CleanRL).

@@ -1,6 +1,6 @@
 // Policy objectives (maximised) and the value loss, per sample, with their derivatives.
 // Each objective returns Obj: its value and the partial derivatives w.r.t. log π_θ(a|s)
-// and w.r.t. the per-state KL d (SPEC §3). Chain rule to the distribution parameters:
+// and w.r.t. the per-state KL d = KL(π_old(·|s)‖π_θ(·|s)). Chain rule to the distribution parameters:
 //   dObj/dθ = dlogp · dlogπ/dθ + dkl · dKL/dθ.
 
 struct Obj { value: f32, dlogp: f32, dkl: f32 }

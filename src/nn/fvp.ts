@@ -3,7 +3,7 @@
 // (J·v: per layer T_l = act'(Z_l)⊙(T_{l-1}·W_l + X_l·V_l + v_b,l), two gated matmuls), the
 // distribution's Fisher at the outputs (shaders/fisher.wgsl), and the actor's backward pass
 // with M·(J·v)/B as the output derivative. At θ = θ_old, H is the Hessian of the mean per-state
-// KL(π_old‖π_θ) (SPEC §5b). v and Hv are [P] vectors in the policy's parameter layout; only the
+// KL(π_old‖π_θ) (Schulman et al. 2015, TRPO, appendix C). v and Hv are [P] vectors in the policy's parameter layout; only the
 // actor's entries (and the log-std's, Gaussian) of Hv are written.
 import type { WgrlDevice } from '../gpu/device.js';
 import { grid, Kernel, type BoundKernel } from '../gpu/kernel.js';

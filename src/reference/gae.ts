@@ -1,4 +1,4 @@
-// f64 reference GAE (SPEC §4), same layout as shaders/gae.wgsl.
+// f64 reference GAE (Schulman et al. 2016, High-Dimensional Continuous Control Using GAE), same layout as shaders/gae.wgsl.
 export function gaeRef(T: number, N: number, gamma: number, lambda: number, rewards: ArrayLike<number>, values: ArrayLike<number>,
   terminated: ArrayLike<number>, truncated: ArrayLike<number>, finalValues: ArrayLike<number>, bootstrapTruncation: boolean) {
   const adv = new Float64Array(T * N), ret = new Float64Array(T * N);

@@ -1,5 +1,5 @@
 // f64 references for the policy objectives (each algorithm's module holds its own) and the
-// value loss (SPEC §3).
+// value loss (CleanRL ppo.py's clipped value loss).
 import { getAlgorithm, type Algo } from '../algos/registry.js';
 import type { ObjRef } from '../algos/algorithm.js';
 

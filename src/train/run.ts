@@ -8,7 +8,7 @@ import type { TrainConfig } from './config.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint, writeFileAtomic, type RunRecord } from './checkpoint.js';
 import type { EnvSpec } from '../envs/spec.js';
 import { InputError, onFile } from '../errors.js';
-import { metricsToCsv } from '../report/csv.js';
+import { metricsToCsv, parseMetricLines } from '../report/csv.js';
 import { PolicyEvaluator } from './evaluate.js';
 
 export interface RunOptions {
@@ -176,24 +176,9 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
   return summary;
 }
 
-/**
- * The records of a metrics.jsonl. A torn last line (the process died mid-write) is dropped
- * with a notice; a bad line anywhere else means the file was altered, and is an error.
- */
+/** The records of a metrics.jsonl file (parseMetricLines: a torn last line is dropped with a notice). */
 export function readMetricLines(path: string, log: (message: string) => void): Record<string, unknown>[] {
-  const lines = onFile(path, 'read', () => readFileSync(path, 'utf8')).split('\n');
-  const out: Record<string, unknown>[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (!lines[i]) continue;
-    try {
-      out.push(JSON.parse(lines[i]));
-    } catch {
-      const last = lines.slice(i + 1).every((l) => !l);
-      if (!last) throw new InputError(`${path}: line ${i + 1} is not JSON (${lines[i].slice(0, 40)}…); the file was altered: fix or delete that line, then resume`);
-      log(`${path}: dropped a torn last line (${lines[i].length} bytes, written when the process stopped mid-write)`);
-    }
-  }
-  return out;
+  return parseMetricLines(onFile(path, 'read', () => readFileSync(path, 'utf8')), path, 'the file was altered: fix or delete that line, then resume', log);
 }
 
 /** One resume's changes of hyperparameters, as config.json keeps them. */
