@@ -6,7 +6,8 @@
 // Constants the composition defines:
 //   OBS_DIM, STATE_DIM, OUT_DIM (logits or means), ACT_DIM (1 for discrete), HMAX,
 //   NET_LAYERS [2], NET_DIMS [2][MAXL+1], NET_W [2][MAXL], NET_B [2][MAXL] (net 0 actor, 1 critic),
-//   LOGSTD_OFF (continuous), ACT_LOW / ACT_HIGH [ACT_DIM] (continuous), HIDDEN_ACT.
+//   LOGSTD_OFF (continuous), ACT_LOW / ACT_HIGH [ACT_DIM] (continuous), HIDDEN_ACT, HAS_CRITIC (false: no
+//   value network, every value stored is 0).
 
 //! kernels
 
@@ -16,7 +17,10 @@ struct RolloutParams {
   offObs: u32, offActions: u32, offLogp: u32, offDist: u32,   // element offsets of traj sections
   offValues: u32, offRewards: u32, offTerm: u32, offTrunc: u32,
   offFinalValues: u32, offFinalObs: u32, rewardNorm: u32, gamma: f32,    // gamma: discount of the reward scaler
-  deterministic: u32, _pad0: u32, _pad1: u32, _pad2: u32,                // 1: argmax / mean actions (evaluation)
+  deterministic: u32,                                                     // 1: argmax / mean actions (evaluation)
+  groupSize: u32,  // 0: continuing (same-step autoreset); G > 0: episodic groups, see rollout()
+  offValid: u32,   // element offset of the valid section (episodic groups only)
+  _pad0: u32,
 }
 
 // Episode log: count of episodes ended in this rollout, then up to logCapacity entries
@@ -31,7 +35,8 @@ struct EpisodeLog { count: atomic<u32>, _pad0: u32, _pad1: u32, _pad2: u32, entr
 @group(0) @binding(4) var<storage, read_write> traj: array<f32>;       // sections: obs [T+1,N,OBS_DIM], actions [T,N,ACT_DIM],
                                                                         // logp [T,N], dist [T,N,OUT_DIM], values [T+1,N], rewards,
                                                                         // terminated, truncated (0/1), final values [T,N],
-                                                                        // final observations [T,N,OBS_DIM] (rows where an episode ended)
+                                                                        // final observations [T,N,OBS_DIM] (rows where an episode ended),
+                                                                        // valid [T,N] (episodic groups: 1 while the episode runs, 0 after)
 @group(0) @binding(5) var<storage, read_write> episodes: EpisodeLog;
 @group(0) @binding(6) var<storage, read_write> norm_stats: array<f32>; // [NORM_STATS]: obs mean [OBS_DIM], obs var [OBS_DIM],
                                                                         // return mean, return var, obs count, return count
@@ -117,6 +122,7 @@ fn load_obs(s: EnvState, base: u32, store: bool, count: bool) {
 var<private> obs_acc: array<f32, NORM_ACC>;
 
 fn critic_value() -> f32 {
+  if (!HAS_CRITIC) { return 0.0; }
   return hget(mlp_forward(1u));
 }
 
@@ -139,9 +145,26 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   var ep_return = env_book[4u * n + 1u];
   var disc_return = env_book[4u * n + 2u];
   for (var k = 0u; k < NORM_ACC; k++) { obs_acc[k] = 0.0; }
+  // Episodic groups (GRPO): the G environments of group n / G all start this rollout from one
+  // state, keyed by the group and the rollout's first counter, and run one episode each with
+  // their own actions; it ends at the time limit or at step T. Rows after it are masked
+  // (valid 0, zeros elsewhere) and no environment is reset inside the rollout.
+  let episodic = rp.groupSize != 0u;
+  var ended = false;
+  if (episodic) {
+    s = env_reset(reset_uniforms(n / rp.groupSize, rp.counterBase, 3u));
+    ep_step = 0.0;
+    ep_return = 0.0;
+    disc_return = 0.0;
+  }
   for (var t = 0u; t < rp.T; t++) {
     let i = t * N + n;
     let counter = rp.counterBase + t;
+    if (ended) {
+      store_masked_row(i);
+      continue;
+    }
+    if (episodic) { traj[rp.offValid + i] = 1.0; }
     // Critic first (its output overwrites h), then the actor on a fresh copy of the observation.
     load_obs(s, rp.offObs + i * OBS_DIM, true, true);
     traj[rp.offValues + i] = critic_value();
@@ -152,7 +175,7 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
     ep_step += 1.0;
     ep_return += res.reward;
     let terminated = res.terminated;
-    let truncated = !terminated && ep_step >= f32(rp.maxEpisodeSteps);
+    let truncated = !terminated && (ep_step >= f32(rp.maxEpisodeSteps) || (episodic && t + 1u == rp.T));
     var reward = res.reward;
     if (rp.rewardNorm != 0u) {
       // NormalizeReward: scale by the std of the discounted return, then clip to ±10.
@@ -172,7 +195,8 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
       if (truncated && rp.bootstrap != 0u) { traj[rp.offFinalValues + i] = critic_value(); }
       let slot = atomicAdd(&episodes.count, 1u);
       if (slot < rp.logCapacity) { episodes.entries[slot] = vec4u(bitcast<u32>(ep_return), bitcast<u32>(ep_step), i, 0u); }
-      s = env_reset(reset_uniforms(n, counter, 1u));
+      ended = episodic;
+      if (episodic) { s = res.state; } else { s = env_reset(reset_uniforms(n, counter, 1u)); }
       ep_step = 0.0;
       ep_return = 0.0;
       disc_return = 0.0;
@@ -188,6 +212,20 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   env_book[4u * n + 1u] = ep_return;
   env_book[4u * n + 2u] = disc_return;
   for (var k = 0u; k < NORM_ACC; k++) { norm_acc[n * NORM_ACC + k] = obs_acc[k]; }
+}
+
+// A row of an environment whose episode ended earlier in this rollout (episodic groups).
+fn store_masked_row(i: u32) {
+  traj[rp.offValid + i] = 0.0;
+  for (var k = 0u; k < OBS_DIM; k++) { traj[rp.offObs + i * OBS_DIM + k] = 0.0; }
+  for (var k = 0u; k < ACT_DIM; k++) { traj[rp.offActions + i * ACT_DIM + k] = 0.0; }
+  for (var k = 0u; k < OUT_DIM; k++) { traj[rp.offDist + i * OUT_DIM + k] = 0.0; }
+  traj[rp.offLogp + i] = 0.0;
+  traj[rp.offValues + i] = 0.0;
+  traj[rp.offRewards + i] = 0.0;
+  traj[rp.offTerm + i] = 0.0;
+  traj[rp.offTrunc + i] = 0.0;
+  traj[rp.offFinalValues + i] = 0.0;
 }
 
 // Merges this rollout's sums into the running statistics (Chan et al.'s parallel update),

@@ -223,7 +223,7 @@ async function train(argv: string[]): Promise<number> {
   // Everything the user typed is checked before the adapter starts (resumed runs take the
   // rest of their config from the checkpoint, which runTraining checks).
   const adapter = checkAdapterChoice(values.adapter as string | undefined, process.env.WGRL_ADAPTER);
-  if (!resume) makeConfig({ ...overrides, env }, getEnv(env).action.type === 'continuous');
+  if (!resume) makeConfig({ ...overrides, env }, getEnv(env).action.type === 'continuous', getEnv(env));
   const gpuTimeoutSeconds = secondsOption('--gpu-timeout', values['gpu-timeout']);
   // --plot's libraries are optional: a missing one is named now, not after the run.
   const plotting = values.plot ? await loadPlotting() : null;
@@ -252,6 +252,11 @@ async function train(argv: string[]): Promise<number> {
     `(${summary.sps.toFixed(0)} SPS) on ${summary.adapter}`);
   console.log(`wgrl: mean return over the last 100 episodes: ${fmt(summary.final_mean_return_100, 1)}` +
     (thr !== null ? ` (threshold ${thr}: ${summary.solved ? 'solved' : 'not solved'}${summary.steps_to_threshold !== null ? `, first reached at ${summary.steps_to_threshold} steps` : ''})` : ''));
+  if (summary.success) {
+    const sr = summary.success;
+    console.log(`wgrl: ${sr.name} over the last 100 episodes: ${fmt(sr.rate_100, 3)} (target ${sr.target}: ${sr.reached ? 'reached' : 'not reached'}` +
+      `${sr.steps_to_target !== null ? `, first reached at ${sr.steps_to_target} steps` : ''})`);
+  }
   if (summary.last_eval_mean_return !== null) console.log(`wgrl: last deterministic evaluation: mean return ${fmt(summary.last_eval_mean_return, 1)}`);
   console.log(`wgrl: metrics ${join(runDir, 'metrics.jsonl')}, checkpoint ${join(runDir, CHECKPOINT_FILE)}, summary ${join(runDir, 'summary.json')}`);
   if (summary.stop_reason === 'target-return') console.log(`wgrl: stopped at the target return ${targetReturn}`);

@@ -10,9 +10,11 @@ import type { SharedStruct } from '../gpu/structs.js';
 import type { CommonConfig, TrainConfig, FieldKind } from '../train/config.js';
 
 /** A config field an algorithm adds: its CLI kind, default, doc line and check. */
-export interface AlgorithmField<V = number> {
+export interface AlgorithmField<V = number | string | boolean> {
   kind: FieldKind;
   default: V;
+  /** Integer fields: the smallest valid value (default 1). */
+  min?: number;
   doc: string;
   /** Returns why the value is invalid for this algorithm, or nothing. */
   check?: (value: V, config: TrainConfig) => string | undefined;
@@ -62,6 +64,11 @@ export interface EngineBuffers {
 /** An iteration's update: dispatches recorded once, encoded after the rollout in the same pass. */
 export interface Plan {
   stages: { name: string; dispatches: Dispatch[] }[];
+  /**
+   * GPU state of the algorithm that a checkpoint saves and a resume restores, by name (GRPO's
+   * reference policy). Each buffer is saved whole.
+   */
+  checkpointed?: Record<string, GPUBuffer>;
   /** The plan's own buffers by name, for inspection and tests (read them between iterations). */
   named?: Record<string, GPUBuffer>;
 }
@@ -70,10 +77,26 @@ export interface Algorithm {
   name: string;
   /** One sentence on what it is (CLI help, demo). */
   summary: string;
-  /** Config fields this algorithm adds. */
-  fields: Record<string, AlgorithmField<number>>;
+  /** Config fields this algorithm adds (numbers, strings or booleans; each check narrows its own). */
+  fields: Record<string, AlgorithmField<any>>;
   /** Defaults of common fields this algorithm changes (A2C: one epoch, one minibatch). */
   defaults?: Partial<CommonConfig>;
+  /** Defaults that depend on the environment (GRPO: numSteps is its time limit). */
+  envDefaults?(env: EnvSpec): Partial<CommonConfig>;
+  /** Why the config cannot run on this environment, or nothing (checked before any GPU work). */
+  checkEnv?(config: TrainConfig, env: EnvSpec): string | undefined;
+  /**
+   * Common fields the algorithm has no use for, each with the reason: setting one to anything
+   * but its default is an error, not a silently ignored option.
+   */
+  unusedCommon?: Partial<Record<keyof CommonConfig, string>>;
+  /** false: the policy has no value network, in the rollout or the update (default true). */
+  critic?: boolean;
+  /**
+   * Environments per episodic group (GRPO's G): every rollout restarts each group of G from one
+   * shared state, one episode per environment (src/train/rollout.ts). Absent: continuing.
+   */
+  episodicGroups?(config: TrainConfig): number;
   objective: Objective;
   /** Its host state at the start of a run. */
   initialState(config: TrainConfig): AlgorithmState;

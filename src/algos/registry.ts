@@ -7,6 +7,7 @@ import { spo } from './spo.js';
 import { spoKl, type SpoKlFields } from './spo_kl.js';
 import { a2c } from './a2c.js';
 import { trpo, type TrpoFields } from './trpo.js';
+import { grpo, type GrpoFields } from './grpo.js';
 
 export const ALGORITHMS = {
   ppo,
@@ -15,13 +16,14 @@ export const ALGORITHMS = {
   'spo-kl': spoKl,
   a2c,
   trpo,
+  grpo,
 } satisfies Record<string, Algorithm>;
 
 export type Algo = keyof typeof ALGORITHMS;
 export const ALGOS = Object.keys(ALGORITHMS) as Algo[];
 
 /** The config fields the algorithms add, typed (their declarations are in the modules). */
-export type AlgorithmFields = PpoKlFields & SpoKlFields & TrpoFields;
+export type AlgorithmFields = PpoKlFields & SpoKlFields & TrpoFields & GrpoFields;
 
 export function getAlgorithm(name: string): Algorithm {
   const a = (ALGORITHMS as Record<string, Algorithm>)[name];

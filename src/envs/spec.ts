@@ -27,6 +27,12 @@ export interface EnvSpec {
   maxEpisodeSteps: number;
   /** Return at which the task counts as solved, if it has one. */
   rewardThreshold?: number;
+  /**
+   * A task scored by success (SortDigits: the output is exactly the sorted prompt): an episode
+   * succeeds when its return reaches minReturn; the trainer logs the rate over the last 100
+   * episodes, and the run reports whether it reached `target`.
+   */
+  success?: { name: string; minReturn: number; target: number };
 }
 
 /** What the runtime puts in front of every environment module: StepResult and precise sin_f/cos_f. */
@@ -55,6 +61,9 @@ export function validateEnvSpec(spec: EnvSpec): void {
   if (!/alias\s+EnvState\s*=/.test(spec.wgsl)) bad(`WGSL module has no 'alias EnvState = array<f32, N>;'`);
 }
 
+// Both SortDigits variants return 1 exactly when every position is right (4 × 1/4, or the exact reward).
+const SORT_SUCCESS = { name: 'exact-match accuracy', minReturn: 1, target: 0.9 };
+
 const builtin = (): EnvSpec[] => [
   { id: 'CartPole-v1', wgsl: wgsl('envs/cartpole'), stateDim: 4, obsDim: 4, action: { type: 'discrete', n: 2 }, maxEpisodeSteps: 500, rewardThreshold: 475 },
   { id: 'Acrobot-v1', wgsl: wgsl('envs/acrobot'), stateDim: 4, obsDim: 6, action: { type: 'discrete', n: 3 }, maxEpisodeSteps: 500, rewardThreshold: -100 },
@@ -62,8 +71,8 @@ const builtin = (): EnvSpec[] => [
   { id: 'Pendulum-v1', wgsl: wgsl('envs/pendulum'), stateDim: 2, obsDim: 3, action: { type: 'continuous', dim: 1, low: [-2], high: [2] }, maxEpisodeSteps: 200 },
   { id: 'MountainCarContinuous-v0', wgsl: wgsl('envs/mountaincar_continuous'), stateDim: 2, obsDim: 2, action: { type: 'continuous', dim: 1, low: [-1], high: [1] }, maxEpisodeSteps: 999, rewardThreshold: 90 },
   // Reward-at-the-end sequence tasks (shaders/envs/sort_digits.wgsl): write the 4-digit prompt sorted.
-  { id: 'SortDigits-v0', wgsl: `const SORT_EXACT: bool = false;\n${wgsl('envs/sort_digits')}`, stateDim: 9, obsDim: 84, action: { type: 'discrete', n: 10 }, maxEpisodeSteps: 4 },
-  { id: 'SortDigitsExact-v0', wgsl: `const SORT_EXACT: bool = true;\n${wgsl('envs/sort_digits')}`, stateDim: 9, obsDim: 84, action: { type: 'discrete', n: 10 }, maxEpisodeSteps: 4 },
+  { id: 'SortDigits-v0', wgsl: `const SORT_EXACT: bool = false;\n${wgsl('envs/sort_digits')}`, stateDim: 9, obsDim: 84, action: { type: 'discrete', n: 10 }, maxEpisodeSteps: 4, success: SORT_SUCCESS },
+  { id: 'SortDigitsExact-v0', wgsl: `const SORT_EXACT: bool = true;\n${wgsl('envs/sort_digits')}`, stateDim: 9, obsDim: 84, action: { type: 'discrete', n: 10 }, maxEpisodeSteps: 4, success: SORT_SUCCESS },
 ];
 
 export const ENV_IDS = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'Pendulum-v1', 'MountainCarContinuous-v0', 'SortDigits-v0', 'SortDigitsExact-v0'] as const;

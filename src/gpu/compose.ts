@@ -98,6 +98,7 @@ export function rolloutConstants(env: EnvSpec, layout: PolicyLayout, activationC
     `const HMAX: u32 = ${u(hmax)};`,
     `const HIDDEN_ACT: u32 = ${u(activationCode)};`,
     `const LOGSTD_OFF: u32 = ${u(Math.max(layout.logstd, 0))};`,
+    `const HAS_CRITIC: bool = ${layout.hasCritic};`,
     `const NET_LAYERS = ${wgslArray('u32', nets.map((n) => u(n.dims.length - 1)))};`,
     `const NET_DIMS = ${wgslArray(`array<u32, ${maxL + 1}>`, nets.map((n) => wgslArray('u32', pad(n.dims, maxL + 1).map(u))))};`,
     `const NET_W = ${wgslArray(`array<u32, ${maxL}>`, nets.map((n) => wgslArray('u32', pad(n.w, maxL).map(u))))};`,
@@ -142,5 +143,26 @@ export function composeTrainModule(env: EnvSpec, layout: PolicyLayout, objective
     objectiveSection(objective), objectiveCoefsFromRecord(objective, records.scalars, 'scalars'),
     selectActionSection(wgsl('train'), !continuous),
     ...extra,
+  ].join('\n');
+}
+
+/**
+ * An algorithm's own update module (GRPO: shaders/grpo.wgsl): shapes as constants, its uniform
+ * struct, the index constants of its records (prefix → record), the functions of objectives and
+ * of the action space's distribution, the objective with `objective_coefs()` read from `scalars`,
+ * and the kernel family with one action section kept.
+ */
+export function composeUpdateModule(env: EnvSpec, layout: PolicyLayout, objective: ObjectiveSource, parts: {
+  params: SharedStruct<string>; scalars: SharedStruct<string>; indices: Record<string, SharedStruct<string>>; constants: Record<string, number>; family: string;
+}): string {
+  const continuous = env.action.type === 'continuous';
+  return [
+    `// ---- generated for ${env.id}: shapes, records, the objective of shaders/${objective.wgsl}.wgsl`,
+    wgslU32Constants({ OBS_DIM: env.obsDim, OUT_DIM: layout.outDim, ACT_DIM: actionDim(env), ...parts.constants }),
+    parts.params.wgslStruct(), parts.scalars.wgslIndices('SCALAR'),
+    ...Object.entries(parts.indices).map(([prefix, record]) => record.wgslIndices(prefix)),
+    wgslFunctions('objectives'), wgslFunctions(continuous ? 'gaussian' : 'categorical'),
+    objectiveSection(objective), objectiveCoefsFromRecord(objective, parts.scalars, 'scalars'),
+    selectActionSection(wgsl(parts.family), !continuous),
   ].join('\n');
 }

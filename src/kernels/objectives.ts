@@ -42,8 +42,9 @@ export function policyObjective(dev: WgrlDevice, spec: ObjectiveSpec,
   }
   const code = [OBJECTIVE_PARAMS.wgslStruct(), wgslFunctions('objectives'), objectiveSection(objective), wgsl('policy_objective')].join('\n');
   const k = new Kernel(dev, `policy_objective.${spec.algo}`, code, 'policy_objective_kernel');
+  // Coefficients not given here are 0 (GRPO's spo flag: its clip form; β and refresh are not read by the objective).
   const given: Record<string, number> = { eps: spec.eps ?? 0.2, beta: spec.beta ?? 0, dmax: spec.dmax ?? 0.02 };
-  const coefs = objective.coefficients.length ? objective.coefficients.map((c) => ({ f: given[c] })) : [{ f: 0 }];
+  const coefs = objective.coefficients.length ? objective.coefficients.map((c) => ({ f: given[c] ?? 0 })) : [{ f: 0 }];
   const coefBuffer = dev.upload(`${label} coefficients`, new Float32Array(coefs.map((c) => c.f)), BufferUsage.UNIFORM);
   return k.bind({ 1: bufs.logp, 2: bufs.logpOld, 3: bufs.adv, 4: bufs.kl, 5: bufs.loss, 6: bufs.grads, 7: bufs.diag, 8: coefBuffer },
     OBJECTIVE_PARAMS.uniforms({ B, scale: spec.scale ?? 1 / B, clip: spec.eps ?? 0.2 }), grid(B, 64), label);

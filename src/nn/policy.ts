@@ -10,11 +10,15 @@ export interface NetworkConfig {
   /** Hidden sizes of the critic (CleanRL: [64, 64]). */
   criticHidden: number[];
   activation: Activation;
+  /** false: no value network (GRPO); the layout's critic then has no layers and no parameters. */
+  critic?: boolean;
 }
 
 export interface PolicyLayout {
   actor: MlpLayout;
+  /** dims [obsDim] and size 0 when the algorithm has no critic (hasCritic false). */
   critic: MlpLayout;
+  hasCritic: boolean;
   /** Offset of the log-std vector [actDim] (continuous), else -1. */
   logstd: number;
   size: number;
@@ -25,10 +29,11 @@ export interface PolicyLayout {
 export function policyLayout(env: EnvSpec, net: NetworkConfig): PolicyLayout {
   const outDim = policyOutputDim(env);
   const actor = mlpLayout([env.obsDim, ...net.actorHidden, outDim], 0);
-  const critic = mlpLayout([env.obsDim, ...net.criticHidden, 1], actor.size);
+  const hasCritic = net.critic !== false;
+  const critic: MlpLayout = hasCritic ? mlpLayout([env.obsDim, ...net.criticHidden, 1], actor.size) : { dims: [env.obsDim], w: [], b: [], offset: actor.size, size: 0 };
   const continuous = env.action.type === 'continuous';
   const logstd = continuous ? critic.offset + critic.size : -1;
-  return { actor, critic, logstd, size: critic.offset + critic.size + (continuous ? outDim : 0), continuous, outDim };
+  return { actor, critic, hasCritic, logstd, size: critic.offset + critic.size + (continuous ? outDim : 0), continuous, outDim };
 }
 
 /** CleanRL's init: orthogonal, gain √2 for hidden layers, 0.01 actor head, 1.0 critic head; log-std 0. */

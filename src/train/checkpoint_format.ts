@@ -110,6 +110,9 @@ export async function checkpointBytes(trainer: Trainer, run?: RunRecord): Promis
   tensors.set('wgrl.normalization', f32([ro.normStats.size / 4], await dev.readF32(ro.normStats)));
   tensors.set('wgrl.env.state', f32([trainer.config.numEnvs, trainer.env.stateDim], await dev.readF32(ro.envState, trainer.config.numEnvs * trainer.env.stateDim)));
   tensors.set('wgrl.env.episode', f32([trainer.config.numEnvs, 4], await dev.readF32(ro.envBook, trainer.config.numEnvs * 4)));
+  for (const [name, buffer] of Object.entries(trainer.plan.checkpointed ?? {})) {
+    tensors.set(`wgrl.algorithm.${name}`, f32([buffer.size / 4], await dev.readF32(buffer)));
+  }
   const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, config: trainer.config, host: trainer.host, adapter: trainer.adapter, paramCount: L.size, ...(run ? { run } : {}) };
   return encodeSafetensors(tensors, { wgrl: JSON.stringify(meta) });
 }
@@ -160,13 +163,16 @@ export function restoreCheckpoint(trainer: Trainer, meta: CheckpointMeta, tensor
   dev.write(ro.normStats, need(tensors, 'wgrl.normalization', ro.normStats.size / 4));
   dev.write(ro.envState, need(tensors, 'wgrl.env.state', c.numEnvs * trainer.env.stateDim));
   dev.write(ro.envBook, need(tensors, 'wgrl.env.episode', c.numEnvs * 4));
+  for (const [name, buffer] of Object.entries(trainer.plan.checkpointed ?? {})) dev.write(buffer, need(tensors, `wgrl.algorithm.${name}`, buffer.size / 4));
   const host = structuredClone(meta.host) as HostState & Record<string, unknown>;
   // Checkpoints written before algorithms kept their own state held it at the top level of the
   // host record (PPO-KL's β): fields named as in the algorithm's state move into it.
   if (!host.algorithm) {
     host.algorithm = trainer.algorithm.initialState(c);
-    for (const k of Object.keys(host.algorithm)) if (typeof host[k] === 'number') host.algorithm[k] = host[k] as number;
+    for (const k of Object.keys(host.algorithm)) {
+      if (typeof host[k] === 'number') host.algorithm[k] = host[k] as number;
+      delete host[k];
+    }
   }
-  for (const k of Object.keys(host.algorithm)) delete host[k];
   trainer.host = host;
 }

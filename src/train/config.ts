@@ -5,6 +5,8 @@ import { ALGORITHMS, ALGOS, getAlgorithm, type Algo, type AlgorithmFields } from
 import type { Activation } from '../kernels/matmul.js';
 import { InputError, didYouMean } from '../errors.js';
 import { commonFieldDocs } from '../generated/field_docs.js';
+import type { EnvSpec } from '../envs/spec.js';
+import { policyLayout, type PolicyLayout } from '../nn/policy.js';
 
 export interface CommonConfig {
   /** Gymnasium id of a built-in environment (CartPole-v1, Acrobot-v1, MountainCar-v0, Pendulum-v1, MountainCarContinuous-v0). */
@@ -99,7 +101,7 @@ export const flagName = (field: string) => field.replace(/[A-Z]/g, (c) => '-' + 
  * The full config for `overrides`: CleanRL's discrete defaults, then the continuous
  * defaults if the environment has continuous actions, then the algorithm's, then the overrides.
  */
-export function makeConfig(overrides: Partial<TrainConfig>, continuous: boolean): TrainConfig {
+export function makeConfig(overrides: Partial<TrainConfig>, continuous: boolean, env?: EnvSpec): TrainConfig {
   for (const k of Object.keys(overrides)) {
     if (!(k in FIELDS)) throw new ConfigError(`unknown config key '${k}'${didYouMean(k, Object.keys(FIELDS))}; the keys are ${Object.keys(FIELDS).join(', ')}`);
   }
@@ -112,12 +114,22 @@ export function makeConfig(overrides: Partial<TrainConfig>, continuous: boolean)
       throw new ConfigError(`--${flagName(f.key)} applies to ${owners.join(', ')} only, not to --algo ${algo}: drop it, or choose --algo ${owners[0]}`);
     }
   }
-  const algorithmDefaults = ALGOS.includes(algo) ? getAlgorithm(algo).defaults ?? {} : {};
-  const c: TrainConfig = {
-    ...DISCRETE_DEFAULTS, ...(continuous ? CONTINUOUS_DEFAULTS : {}), ...algorithmDefaults,
-    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  const algorithm = ALGOS.includes(algo) ? getAlgorithm(algo) : undefined;
+  const defaults: TrainConfig = {
+    ...DISCRETE_DEFAULTS, ...(continuous ? CONTINUOUS_DEFAULTS : {}), ...algorithm?.defaults,
+    ...(env ? algorithm?.envDefaults?.(env) : {}),
   };
+  // A common field the algorithm does not use would be silently ignored.
+  for (const [k, why] of Object.entries(algorithm?.unusedCommon ?? {}) as [keyof CommonConfig, string][]) {
+    const v = overrides[k];
+    if (v !== undefined && JSON.stringify(v) !== JSON.stringify(defaults[k])) {
+      throw new ConfigError(`--${flagName(k)} = ${JSON.stringify(v)} does not apply to --algo ${algo}: ${why}; drop the flag (its value for ${algo} is ${JSON.stringify(defaults[k])})`);
+    }
+  }
+  const c: TrainConfig = { ...defaults, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   validateConfig(c);
+  const why = env && algorithm?.checkEnv?.(c, env);
+  if (why) throw new ConfigError(`--algo ${algo} on ${env!.id}: ${why}`);
   return c;
 }
 
@@ -131,7 +143,8 @@ export function validateConfig(c: TrainConfig): void {
   };
   for (const [k, kind] of Object.entries(FIELDS) as [keyof TrainConfig, FieldKind][]) {
     const v = c[k];
-    if (kind === 'integer' && (!Number.isInteger(v) || (v as number) < (k === 'seed' ? 0 : 1))) bad(k, k === 'seed' ? 'must be an integer >= 0' : 'must be a positive integer');
+    const min = k === 'seed' ? 0 : ALGORITHM_FIELDS.find((f) => f.key === k)?.field.min ?? 1;
+    if (kind === 'integer' && (!Number.isInteger(v) || (v as number) < min)) bad(k, min === 0 ? 'must be an integer >= 0' : min === 1 ? 'must be a positive integer' : `must be an integer >= ${min}`);
     if (kind === 'number' && !Number.isFinite(v)) bad(k, 'must be a finite number');
     if (kind === 'boolean' && typeof v !== 'boolean') bad(k, 'must be true or false');
     if (kind === 'list' && (!Array.isArray(v) || v.length === 0 || (v as number[]).some((x) => !Number.isInteger(x) || x < 1))) bad(k, 'must be a non-empty list of positive integers, e.g. 64,64');
@@ -173,4 +186,9 @@ export function parseField(field: keyof TrainConfig, raw: string): unknown {
     return v;
   }
   return raw;
+}
+
+/** The policy's parameter layout for a config: its networks, and a critic unless the algorithm has none. */
+export function configLayout(env: EnvSpec, c: TrainConfig): PolicyLayout {
+  return policyLayout(env, { actorHidden: c.actorHidden, criticHidden: c.criticHidden, activation: c.activation, critic: getAlgorithm(c.algo).critic !== false });
 }

@@ -1,11 +1,10 @@
 // Runs a checkpoint's policy on fresh environments and reports episode returns.
 import type { WgrlDevice } from '../gpu/device.js';
 import { getEnv, type EnvSpec } from '../envs/spec.js';
-import { policyLayout } from '../nn/policy.js';
+import { configLayout, type TrainConfig } from './config.js';
 import { Rollout } from './rollout.js';
 import { InputError } from '../errors.js';
 import { readCheckpoint, checkpointParams } from './checkpoint.js';
-import type { TrainConfig } from './config.js';
 
 export interface EvalResult { episodes: number; returns: number[]; lengths: number[]; mean: number; std: number; deterministic: boolean }
 
@@ -19,7 +18,7 @@ export class PolicyEvaluator {
 
   constructor(readonly dev: WgrlDevice, readonly env: EnvSpec, config: TrainConfig, params: GPUBuffer, readonly episodes: number, seed: number, readonly deterministic: boolean) {
     if (!Number.isInteger(episodes) || episodes < 1) throw new InputError(`--episodes must be a positive integer, got ${episodes}`);
-    const layout = policyLayout(env, { actorHidden: config.actorHidden, criticHidden: config.criticHidden, activation: config.activation });
+    const layout = configLayout(env, config);
     this.rollout = new Rollout(dev, env, layout, params, {
       N: episodes, T: env.maxEpisodeSteps, seed: seed >>> 0, bootstrapTruncation: false,
       obsNorm: config.normObs, rewardNorm: false, gamma: config.gamma, activation: config.activation, deterministic,
@@ -71,7 +70,7 @@ export async function evaluateCheckpoint(dev: WgrlDevice, path: string, opts: { 
   const { meta, tensors } = readCheckpoint(path);
   const env = opts.env ?? getEnv(meta.config.env);
   const c = meta.config;
-  const layout = policyLayout(env, { actorHidden: c.actorHidden, criticHidden: c.criticHidden, activation: c.activation });
+  const layout = configLayout(env, c);
   const pbuf = dev.upload('eval params', checkpointParams(layout, tensors));
   const evaluator = new PolicyEvaluator(dev, env, c, pbuf, opts.episodes ?? 10, opts.seed ?? c.seed + 1000, !!opts.deterministic);
   try {

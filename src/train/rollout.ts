@@ -11,7 +11,10 @@ import { ACTIVATION_CODE, type Activation } from '../kernels/matmul.js';
 export interface TrajLayout {
   obs: number; actions: number; logp: number; dist: number; values: number; rewards: number;
   terminated: number; truncated: number; finalValues: number; finalObs: number;
-  advantages: number; returns: number; size: number;
+  advantages: number; returns: number;
+  /** Episodic groups only: 1 for a step of the environment's episode, 0 after it ended. */
+  valid: number;
+  size: number;
 }
 
 export function trajLayout(T: number, N: number, obsDim: number, actDim: number, outDim: number): TrajLayout {
@@ -21,7 +24,7 @@ export function trajLayout(T: number, N: number, obsDim: number, actDim: number,
   return {
     obs: take((T + 1) * N * obsDim), actions: take(TN * actDim), logp: take(TN), dist: take(TN * outDim),
     values: take((T + 1) * N), rewards: take(TN), terminated: take(TN), truncated: take(TN), finalValues: take(TN),
-    finalObs: take(TN * obsDim), advantages: take(TN), returns: take(TN), get size() { return o; },
+    finalObs: take(TN * obsDim), advantages: take(TN), returns: take(TN), valid: take(TN), get size() { return o; },
   };
 }
 
@@ -41,6 +44,12 @@ export interface RolloutOptions {
   logCapacity?: number;
   /** Act greedily (argmax logits, Gaussian mean) instead of sampling: evaluation. */
   deterministic?: boolean;
+  /**
+   * Episodic groups of this many environments (GRPO): every rollout resets each group from one
+   * shared start state and runs one episode per environment, no autoreset, later rows masked
+   * (traj.valid). 0 or absent: continuing environments with same-step autoreset.
+   */
+  groupSize?: number;
 }
 
 export class Rollout {
@@ -69,6 +78,8 @@ export class Rollout {
     }
     const maxGroups = dev.limits.maxComputeWorkgroupsPerDimension;
     if (Math.ceil(N / 64) > maxGroups * maxGroups) throw new Error(`rollout: ${N} environments exceed this adapter's dispatch limits`);
+    const G = opts.groupSize ?? 0;
+    if (!Number.isInteger(G) || G < 0 || (G > 0 && N % G !== 0)) throw new Error(`rollout: groupSize must be 0 or an integer dividing N = ${N}, got ${G}`);
     const actDim = actionDim(env);
     this.traj = trajLayout(T, N, env.obsDim, actDim, layout.outDim);
     this.trajBuffer = dev.buffer(`${env.id} trajectories`, this.traj.size * 4);
@@ -86,7 +97,7 @@ export class Rollout {
     const t = this.traj;
     this.uniforms = [N, T, opts.seed >>> 0, 0, env.maxEpisodeSteps, this.logCapacity, opts.obsNorm ? 1 : 0, opts.bootstrapTruncation ? 1 : 0,
       t.obs, t.actions, t.logp, t.dist, t.values, t.rewards, t.terminated, t.truncated, t.finalValues, t.finalObs,
-      opts.rewardNorm ? 1 : 0, { f: opts.gamma }, opts.deterministic ? 1 : 0, 0, 0, 0];
+      opts.rewardNorm ? 1 : 0, { f: opts.gamma }, opts.deterministic ? 1 : 0, G, t.valid, 0];
     const bindings = { 1: params, 2: this.envState, 3: this.envBook, 4: this.trajBuffer, 5: this.episodes, 6: this.normStats, 7: this.normAcc, 9: params };
     const g = grid(N, 64, maxGroups);
     this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout').bind(bindings, this.uniforms, g, `rollout ${env.id}`);

@@ -50,6 +50,8 @@ export interface RunSummary {
   steps_to_threshold: number | null;
   reward_threshold: number | null;
   solved: boolean;
+  /** Tasks scored by success (EnvSpec.success): its name, the final rate over the last 100 episodes, the target, and the steps at which the rate first reached it. */
+  success?: { name: string; rate_100: number | null; target: number; steps_to_target: number | null; reached: boolean };
   /** Wall seconds of all segments of the run (a resumed run adds its earlier ones). */
   wall_seconds: number;
   /** Environment steps over wall_seconds. */
@@ -74,6 +76,7 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
   const metricsPath = join(dir, 'metrics.jsonl');
   let trainer: Trainer;
   let stepsToThreshold: number | null = null;
+  let stepsToSuccess: number | null = null;
   let prior: RunRecord = { wallSeconds: 0, segments: 0 };
   const log = opts.log ?? ((msg: string) => console.error(`wgrl: ${msg}`));
   if (opts.targetReturn !== undefined && !Number.isFinite(opts.targetReturn)) throw new InputError(`--target-return must be a finite number, got ${opts.targetReturn}`);
@@ -99,6 +102,8 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
       const thr = trainer.env.rewardThreshold;
       if (thr !== undefined) for (const m of kept) if (stepsToThreshold === null && (m['charts/mean_return_100'] as number) >= thr) stepsToThreshold = m.global_step as number;
       for (const m of kept) if (typeof m['eval/mean_return'] === 'number') lastEval = m['eval/mean_return'];
+      const target = trainer.env.success?.target;
+      if (target !== undefined) for (const m of kept) if (stepsToSuccess === null && (m['charts/success_rate_100'] as number) >= target) stepsToSuccess = m.global_step as number;
     }
   } else {
     if (existsSync(dir)) {
@@ -132,6 +137,7 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
     if (opts.csv) writeFileAtomic(csvPath, metricsToCsv(readMetricLines(metricsPath, log)));
   };
   const threshold = trainer.env.rewardThreshold ?? null;
+  const successTarget = trainer.env.success?.target ?? null;
   const t0 = performance.now();
   // Wall time and SPS in the summary cover every segment of a resumed run.
   const record = (): RunRecord => ({ wallSeconds: prior.wallSeconds + (performance.now() - t0) / 1000, segments: prior.segments + 1 });
@@ -151,6 +157,9 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
       lastEval = r.mean;
     }
     onFile(metricsPath, 'append to', () => appendFileSync(metricsPath, JSON.stringify(m) + '\n'));
+    if (successTarget !== null && stepsToSuccess === null && trainer.host.recentReturns.length >= 100 && (m['charts/success_rate_100'] ?? 0) >= successTarget) {
+      stepsToSuccess = m.global_step;
+    }
     if (threshold !== null && stepsToThreshold === null && (m['charts/mean_return_100'] ?? -Infinity) >= threshold && trainer.host.recentReturns.length >= 100) {
       stepsToThreshold = m.global_step;
     }
@@ -170,6 +179,12 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
     reward_threshold: threshold, solved: threshold !== null && final !== null && final >= threshold,
     wall_seconds: wall, sps: trainer.host.globalStep / wall, segments: record().segments, adapter: trainer.adapter, finished: trainer.done,
     last_eval_mean_return: lastEval,
+    ...(trainer.env.success ? {
+      success: {
+        name: trainer.env.success.name, rate_100: trainer.successRate100, target: trainer.env.success.target, steps_to_target: stepsToSuccess,
+        reached: (trainer.successRate100 ?? 0) >= trainer.env.success.target,
+      },
+    } : {}),
     stop_reason: trainer.done ? null : stopReason ?? 'max-iterations',
   };
   writeFileAtomic(summaryPath, JSON.stringify(summary, null, 2) + '\n');

@@ -10,13 +10,13 @@ import { sharedStruct, type SharedStruct } from '../gpu/structs.js';
 import { coefField } from '../gpu/compose.js';
 import { adamPartialsSize } from '../kernels/adam.js';
 import { actionDim, getEnv, type EnvSpec } from '../envs/spec.js';
-import { initPolicyParams, policyLayout, type PolicyLayout } from '../nn/policy.js';
+import { initPolicyParams, type PolicyLayout } from '../nn/policy.js';
 import { CpuRng } from '../util/random.js';
-import { makeConfig, type TrainConfig } from './config.js';
+import { configLayout, makeConfig, type TrainConfig } from './config.js';
 import { Rollout } from './rollout.js';
 import { hostSteppedEnvSpec, isJsEnvSpec, type JsEnvSpec } from '../envs/js_env.js';
 import { JsRollout } from './js_rollout.js';
-import { getAlgorithm } from '../algos/registry.js';
+import { ALGORITHMS, getAlgorithm } from '../algos/registry.js';
 import type { Algorithm, AlgorithmState, Plan } from '../algos/algorithm.js';
 import { InputError } from '../errors.js';
 
@@ -45,6 +45,8 @@ export interface IterationMetrics {
   'charts/episodic_length': number | null;
   'charts/episodes': number;
   'charts/mean_return_100': number | null;
+  /** Tasks scored by success (EnvSpec.success): the fraction of the last (up to) 100 episodes that succeeded. */
+  'charts/success_rate_100'?: number | null;
   /** CleanRL's: environment steps since this process's first iteration over the seconds since then. */
   'charts/SPS': number;
   'charts/learning_rate': number;
@@ -114,9 +116,14 @@ export class Trainer {
     const jsSpec = envSpec && isJsEnvSpec(envSpec) ? envSpec : null;
     this.env = jsSpec ? hostSteppedEnvSpec(jsSpec) : (envSpec as EnvSpec | undefined) ?? getEnv(overrides.env ?? 'CartPole-v1');
     const continuous = this.env.action.type === 'continuous';
-    this.config = makeConfig({ ...overrides, env: this.env.id }, continuous);
+    const algo = overrides.algo ?? 'ppo';
+    if (jsSpec && (ALGORITHMS as Record<string, Algorithm>)[algo]?.episodicGroups) {
+      throw new InputError(`JS environment '${jsSpec.id}': --algo ${algo} restarts groups of environments from one shared state, which needs a GPU environment (its state is on the GPU); write the environment in WGSL, or choose another algorithm`);
+    }
+    this.config = makeConfig({ ...overrides, env: this.env.id }, continuous, this.env);
     const c = this.config;
     this.algorithm = getAlgorithm(c.algo);
+    const groupSize = this.algorithm.episodicGroups?.(c) ?? 0;
     if (jsSpec && (c.normObs || c.normReward || c.bootstrapTruncation)) {
       throw new InputError(`JS environment '${jsSpec.id}': --norm-obs, --norm-reward and --bootstrap-truncation are not supported on the host-stepped path yet; set them to false`);
     }
@@ -127,7 +134,7 @@ export class Trainer {
     const D = actionDim(this.env);
 
     // ---- parameters, optimiser state, scalars, metrics (allocated once)
-    this.layout = policyLayout(this.env, { actorHidden: c.actorHidden, criticHidden: c.criticHidden, activation: c.activation });
+    this.layout = configLayout(this.env, c);
     const L = this.layout, P = L.size;
     this.params = dev.upload('params', initPolicyParams(L, c.seed));
     this.grads = dev.buffer('grads', P * 4);
@@ -145,7 +152,7 @@ export class Trainer {
     // ---- rollout pass
     this.rollout = new Rollout(dev, this.env, L, this.params, {
       N, T, seed: c.seed, bootstrapTruncation: c.bootstrapTruncation, obsNorm: c.normObs, rewardNorm: c.normReward,
-      gamma: c.gamma, activation: c.activation,
+      gamma: c.gamma, activation: c.activation, groupSize,
     });
     this.jsRollout = jsSpec ? new JsRollout(dev, jsSpec, this.rollout, c.seed) : null;
     // Readback: update metrics, Adam's state, the episode log.
@@ -236,6 +243,7 @@ export class Trainer {
       'charts/episodic_length': mean(eps.lengths),
       'charts/episodes': eps.count,
       'charts/mean_return_100': mean(h.recentReturns),
+      ...(this.env.success ? { 'charts/success_rate_100': this.successRate100 } : {}),
       'charts/SPS': (h.globalStep + this.batchSize - this.segmentStart.step) / ((performance.now() - this.segmentStart.ms) / 1000),
       'charts/learning_rate': lr,
       ...(this.algorithm.report(update) as Partial<IterationMetrics>),
@@ -252,6 +260,12 @@ export class Trainer {
     h.iteration++;
     h.globalStep = out.global_step;
     return out;
+  }
+
+  /** Tasks scored by success: the fraction of the last (up to) 100 ended episodes that succeeded. */
+  get successRate100(): number | null {
+    const r = this.host.recentReturns, s = this.env.success;
+    return s && r.length ? r.filter((x) => x >= s.minReturn).length / r.length : null;
   }
 
   /** Mean return over the last (up to) 100 ended episodes. */

@@ -1,0 +1,82 @@
+// f64 references for GRPO (src/algos/grpo.ts): group-relative advantages over masked episodes,
+// the k3 estimator of KL(π_θ‖π_ref) and its derivative, and one sample's loss.
+
+export interface GroupAdvantagesRef {
+  /** [N] each environment's episode return R (rewards summed over its valid steps) and length L. */
+  returns: number[]; lengths: number[];
+  /** [T·N] Â of the episode on its valid steps, 0 on masked ones. */
+  advantages: Float64Array;
+  /** [T·N] 1/L on valid steps, 0 on masked ones. */
+  weights: Float64Array;
+  /** [N / G] population std of each group's returns, and whether they are all equal. */
+  groupStd: number[]; equal: boolean[];
+}
+
+/** Rows are t·N + n; environments n of group g are g·G … g·G + G − 1. */
+export function groupAdvantagesRef(rewards: ArrayLike<number>, valid: ArrayLike<number>, T: number, N: number, G: number, eps = 1e-4): GroupAdvantagesRef {
+  const returns: number[] = [], lengths: number[] = [];
+  for (let n = 0; n < N; n++) {
+    let R = 0, L = 0;
+    for (let t = 0; t < T; t++) { R += valid[t * N + n] * rewards[t * N + n]; L += valid[t * N + n]; }
+    returns.push(R); lengths.push(L);
+  }
+  const advantages = new Float64Array(T * N), weights = new Float64Array(T * N), groupStd: number[] = [], equal: boolean[] = [];
+  for (let g = 0; g < N / G; g++) {
+    const Rs = returns.slice(g * G, (g + 1) * G);
+    const mean = Rs.reduce((a, b) => a + b, 0) / G;
+    const std = Math.sqrt(Rs.reduce((a, r) => a + (r - mean) ** 2, 0) / G);
+    const same = Rs.every((r) => r === Rs[0]);
+    groupStd.push(std); equal.push(same);
+    for (let k = 0; k < G; k++) {
+      const n = g * G + k, adv = same ? 0 : (returns[n] - mean) / (std + eps);
+      for (let t = 0; t < T; t++) {
+        advantages[t * N + n] = valid[t * N + n] * adv;
+        weights[t * N + n] = valid[t * N + n] / Math.max(lengths[n], 1);
+      }
+    }
+  }
+  return { returns, lengths, advantages, weights, groupStd, equal };
+}
+
+/** k3 = π_ref/π_θ − log(π_ref/π_θ) − 1 at one action, and dk3/d log π_θ = 1 − π_ref/π_θ. */
+export function k3Ref(logpRef: number, logp: number): { value: number; dlogp: number } {
+  const x = logpRef - logp;
+  return { value: Math.exp(x) - x - 1, dlogp: 1 - Math.exp(x) };
+}
+
+/** log-softmax of logits at `a`, and the softmax's entropy. */
+function categorical(logits: ArrayLike<number>, a: number): { logp: number; entropy: number; logProbs: number[] } {
+  const m = Math.max(...Array.from(logits));
+  const lse = m + Math.log(Array.from(logits).reduce((s, z) => s + Math.exp(z - m), 0));
+  const logProbs = Array.from(logits, (z) => z - lse);
+  return { logp: logProbs[a], entropy: -logProbs.reduce((s, l) => s + Math.exp(l) * l, 0), logProbs };
+}
+
+export interface GrpoSampleRef {
+  logits: ArrayLike<number>; action: number; oldLogits: ArrayLike<number>; logpOld: number; adv: number;
+  /** 1/L of the sample's episode, 0 for a masked row. */
+  episodeWeight: number; logpRef: number;
+}
+
+export interface GrpoLossCoefs {
+  eps: number; spo: boolean; beta: number; entCoef: number; drGrpo: boolean;
+  /** Steps per environment T and the minibatch size B (the sample's share of the loss). */
+  T: number; B: number;
+}
+
+/**
+ * One discrete sample's loss w·(−objective + β·k3 − entCoef·H), w = u·T/B (u = 1/L; Dr. GRPO:
+ * 1/B), with the objective of PPO-clip or SPO (their f64 references in src/algos/), and its
+ * diagnostics weighted u·T.
+ */
+export function grpoSampleLossRef(s: GrpoSampleRef, k: GrpoLossCoefs, objective: (r: number, adv: number, eps: number) => number):
+  { loss: number; policyLoss: number; refKl: number; entropy: number; averageKld: number } {
+  if (s.episodeWeight === 0) return { loss: 0, policyLoss: 0, refKl: 0, entropy: 0, averageKld: 0 };
+  const cur = categorical(s.logits, s.action), old = categorical(s.oldLogits, s.action);
+  const r = Math.exp(cur.logp - s.logpOld);
+  const obj = objective(r, s.adv, k.eps);
+  const k3 = k3Ref(s.logpRef, cur.logp).value;
+  const w = (k.drGrpo ? 1 : s.episodeWeight * k.T) / k.B, dw = s.episodeWeight * k.T;
+  const kld = old.logProbs.reduce((a, lo, i) => a + Math.exp(lo) * (lo - cur.logProbs[i]), 0);
+  return { loss: w * (-obj + k.beta * k3 - k.entCoef * cur.entropy), policyLoss: -dw * obj, refKl: dw * k3, entropy: dw * cur.entropy, averageKld: dw * kld };
+}
