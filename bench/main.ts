@@ -1,4 +1,4 @@
-// npm run bench -- kernels | rollout | train | profile | gpu [--quick]  (profile: [--env E] [--algo A] [--preset cleanrl|fast])
+// npm run bench -- kernels | rollout | train | grpo | profile | gpu [--quick]  (profile: [--env E] [--algo A] [--preset cleanrl|fast])
 // Every figure is measured in this run, side by side on the same adapter: our kernels against
 // TF.js-webgpu and the JS references, the GPU rollout against a plain TS CPU rollout, training
 // wall time per algorithm. Prints a table and writes results/bench-<suite>.json. Medians of
@@ -24,6 +24,7 @@ import { REFERENCE_ENVS, referenceJsEnvSpec } from '../src/envs/reference.js';
 import { policyLayout, initPolicyParams, type PolicyLayout } from '../src/nn/policy.js';
 import { Rollout } from '../src/train/rollout.js';
 import { Trainer } from '../src/train/trainer.js';
+import type { TrainConfig } from '../src/train/config.js';
 import { CpuRng } from '../src/util/random.js';
 import { benchProfile } from './profile.js';
 import { median, table, timeGroup } from './measure.js';
@@ -289,6 +290,56 @@ async function benchTrain(dev: WgrlDevice, quick: boolean) {
   return json;
 }
 
+// ---------------------------------------------------------------- GRPO
+// GRPO on CartPole-v1 with its defaults, and the sequence task SortDigits-v0 (reward at the end,
+// exact-match accuracy = the fraction of the last 100 episodes written exactly sorted): GRPO
+// with the clip and with SPO's objective against PPO with a critic, 3 seeds each, the same
+// batch shape (256 environments × 4 steps) and learning rate.
+async function benchGrpo(dev: WgrlDevice, quick: boolean) {
+  const rows: Record<string, string | number>[] = [];
+  const json: Record<string, unknown>[] = [];
+  progress('grpo CartPole-v1');
+  {
+    const trainer = new Trainer(dev, { env: 'CartPole-v1', algo: 'grpo', seed: 1, totalTimesteps: quick ? 48_000 : 500_000 });
+    const t0 = performance.now();
+    let toSolve: number | null = null, stepsToSolve: number | null = null;
+    while (!trainer.done) {
+      const m = await trainer.iterate();
+      if (toSolve === null && trainer.host.recentReturns.length >= 100 && (m['charts/mean_return_100'] ?? 0) >= 475) { toSolve = (performance.now() - t0) / 1000; stepsToSolve = m.global_step; }
+    }
+    const wall = (performance.now() - t0) / 1000;
+    console.log(`\nGRPO on CartPole-v1, seed 1, defaults (${trainer.config.numEnvs / trainer.config.groupSize} groups of ${trainer.config.groupSize}, ${trainer.config.numSteps} steps):`);
+    table([{ steps: trainer.host.globalStep, 'wall s': f(wall, 1), 'final return(100)': f(trainer.meanReturn100 ?? NaN, 1), 's to 475': toSolve === null ? 'not reached' : f(toSolve, 1), 'steps to 475': stepsToSolve ?? '-' }]);
+    json.push({ env: 'CartPole-v1', algo: 'grpo', config: trainer.config, steps: trainer.host.globalStep, wall_s: wall, final_mean_return_100: trainer.meanReturn100, seconds_to_475: toSolve, steps_to_475: stepsToSolve });
+  }
+  const total = quick ? 20_480 : 300_032, marks = quick ? [10_240, 20_480] : [50_176, 100_352, 200_704, 300_032];
+  const shape = { env: 'SortDigits-v0', numEnvs: 256, numSteps: 4, learningRate: 1e-3, totalTimesteps: total };
+  const variants: [string, Partial<TrainConfig>][] = [['grpo clip', { algo: 'grpo' }], ['grpo spo', { algo: 'grpo', grpoObjective: 'spo' }], ['ppo (critic)', { algo: 'ppo' }]];
+  for (const [name, overrides] of variants) {
+    for (const seed of quick ? [1] : [1, 2, 3]) {
+      progress(`grpo SortDigits-v0 ${name} seed ${seed}`);
+      const trainer = new Trainer(dev, { ...shape, ...overrides, seed } as Partial<TrainConfig>);
+      const t0 = performance.now();
+      const curve: { step: number; seconds: number; accuracy: number | null; mean_return_100: number | null }[] = [];
+      let toTarget: number | null = null, stepsToTarget: number | null = null;
+      while (!trainer.done) {
+        const m = await trainer.iterate();
+        const acc = trainer.successRate100, sec = (performance.now() - t0) / 1000;
+        curve.push({ step: m.global_step, seconds: sec, accuracy: acc, mean_return_100: m['charts/mean_return_100'] });
+        if (toTarget === null && trainer.host.recentReturns.length >= 100 && (acc ?? 0) >= 0.9) { toTarget = sec; stepsToTarget = m.global_step; }
+      }
+      const wall = (performance.now() - t0) / 1000;
+      const at = (step: number) => curve.find((p) => p.step >= step)?.accuracy ?? NaN;
+      rows.push({ variant: name, seed, ...Object.fromEntries(marks.map((k) => [`acc@${Math.round(k / 1000)}k`, f(at(k), 3)])),
+        'steps to 0.9': stepsToTarget ?? 'not reached', 's to 0.9': toTarget === null ? '-' : f(toTarget, 1), 'wall s': f(wall, 1) });
+      json.push({ env: 'SortDigits-v0', variant: name, seed, config: trainer.config, wall_s: wall, final_accuracy: trainer.successRate100, steps_to_0_9: stepsToTarget, seconds_to_0_9: toTarget, curve });
+    }
+  }
+  console.log('\nSortDigits-v0 exact-match accuracy (last 100 episodes) against steps; 256 environments × 4 steps, learning rate 1e-3:');
+  table(rows);
+  return json;
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
@@ -296,14 +347,16 @@ async function main() {
   const valued = new Set(['--env', '--algo', '--preset']);
   const suites = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1]));
   const which = suites.length ? suites : ['kernels', 'rollout'];
-  const known = ['kernels', 'rollout', 'train', 'profile', 'gpu'];
+  const known = ['kernels', 'rollout', 'train', 'grpo', 'profile', 'gpu'];
   for (const s of which) if (!known.includes(s)) { console.error(`bench: unknown suite '${s}' (${known.join(', ')})`); process.exit(2); }
   const dev = await createNodeDevice();
   mkdirSync('results', { recursive: true });
   for (const s of which) {
     const t0 = performance.now();
     const result = s === 'kernels' ? await benchKernels(dev, quick) : s === 'rollout' ? await benchRollout(dev, quick)
-      : s === 'profile' ? await benchProfile(dev, args, quick) : s === 'gpu' ? await benchGpu(dev, quick) : await benchTrain(dev, quick);
+      : s === 'profile' ? await benchProfile(dev, args, quick) : s === 'gpu' ? await benchGpu(dev, quick) : s === 'grpo' ? await benchGrpo(dev, quick)
+      // The train suite includes GRPO's runs (npm run bench -- grpo runs them alone).
+      : { cartpole: await benchTrain(dev, quick), grpo: await benchGrpo(dev, quick) };
     const out = { suite: s, adapter: adapterName(dev.adapter), date: new Date().toISOString(), quick, seconds: (performance.now() - t0) / 1000, result };
     const file = s === 'gpu' ? `results/bench-gpu-${adapterSlug(dev)}.json` : `results/bench-${s}.json`;
     writeFileSync(file, JSON.stringify(out, null, 2) + '\n');

@@ -4,9 +4,9 @@
 import uPlot from 'uplot';
 import {
   createBrowserDevice, Trainer, PolicyPlayback, ENV_IDS, ALGOS, ALGORITHMS, getEnv, adapterName, checkpointBytes, parseCheckpoint, restoreCheckpoint, parseMetricLines,
-  type WgrlDevice, type IterationMetrics, type Algo,
+  makeConfig, type WgrlDevice, type IterationMetrics, type Algo, type TrainConfig,
 } from '../src/browser.js';
-import { drawEnv } from './render.js';
+import { drawEnv, envText } from './render.js';
 
 type SeriesKey = 'ret' | 'kl' | 'clip' | 'sps';
 type Series = { steps: number[] } & Record<SeriesKey, (number | null)[]>;
@@ -16,10 +16,12 @@ interface DemoState {
   status: string; adapter: string; runs: Record<string, Series>; errors: string[];
   /** Iterations finished since the page loaded, and greedy playback steps drawn. */
   iterations: number; watchSteps: number; watchLastReturn: number | null;
+  /** Text tasks (SortDigits): the drawn environments' prompt and output as text. */
+  envText: string[];
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const state: DemoState = { status: 'loading', adapter: '', runs: {}, errors: [], iterations: 0, watchSteps: 0, watchLastReturn: null };
+const state: DemoState = { status: 'loading', adapter: '', runs: {}, errors: [], iterations: 0, watchSteps: 0, watchLastReturn: null, envText: [] };
 (window as unknown as { wgrlDemo: DemoState }).wgrlDemo = state;
 
 let dev: WgrlDevice | null = null;
@@ -29,7 +31,7 @@ let running = false;
 let loopDone: Promise<void> | null = null;
 
 /** One colour per algorithm, the same in single and compare mode; opened files are drawn dashed. */
-const ALGO_COLOURS: Record<string, string> = { ppo: '#4e79a7', 'ppo-kl': '#76b7b2', spo: '#e15759', 'spo-kl': '#f28e2b', a2c: '#59a14f', trpo: '#b07aa1' };
+const ALGO_COLOURS: Record<string, string> = { ppo: '#4e79a7', 'ppo-kl': '#76b7b2', spo: '#e15759', 'spo-kl': '#f28e2b', a2c: '#59a14f', trpo: '#b07aa1', grpo: '#8cd17d' };
 const FILE_COLOURS = ['#9c755f', '#555555', '#edc948', '#ff9da7'];
 
 for (const id of ENV_IDS) $<HTMLSelectElement>('env').add(new Option(id, id));
@@ -62,14 +64,31 @@ function writeUrlSettings(): void {
   history.replaceState(null, '', `${location.pathname}?${params}`);
 }
 
-function readConfig() {
+/** The controls as an algorithm's config: fields it has no use for (GRPO: γ, the critic) are left out, their controls disabled. */
+function readConfig(algo: Algo): Partial<TrainConfig> {
   const num = (id: (typeof NUMERIC)[number]) => Number($<HTMLInputElement>(id).value);
   const hidden = [num('hidden'), num('hidden')];
-  return {
+  const cfg: Partial<TrainConfig> = {
     env: $<HTMLSelectElement>('env').value, seed: num('seed'), numEnvs: num('numEnvs'), numSteps: num('numSteps'),
     updateEpochs: num('updateEpochs'), numMinibatches: num('numMinibatches'), actorHidden: hidden, criticHidden: hidden,
     learningRate: num('learningRate'), gamma: num('gamma'), clipCoef: num('clipCoef'), entCoef: num('entCoef'), totalTimesteps: num('totalTimesteps'),
   };
+  for (const k of Object.keys(ALGORITHMS[algo].unusedCommon ?? {})) delete cfg[k as keyof TrainConfig];
+  return cfg;
+}
+
+// An algorithm of episodic groups (GRPO) has shape defaults of its own for each environment (one
+// episode per rollout, whole groups): choosing it, or another environment with it, fills them in.
+function applyAlgorithmDefaults(fill = true): void {
+  const algo = $<HTMLSelectElement>('algo').value as Algo;
+  const unused = $<HTMLInputElement>('compare').checked ? {} : ALGORITHMS[algo].unusedCommon ?? {};
+  const gamma = $<HTMLInputElement>('gamma');
+  gamma.disabled = 'gamma' in unused;
+  gamma.title = unused.gamma ?? '';
+  if (!fill || !ALGORITHMS[algo].episodicGroups || $<HTMLInputElement>('compare').checked) return;
+  const env = getEnv($<HTMLSelectElement>('env').value);
+  const c = makeConfig({ algo }, env.action.type === 'continuous', env);
+  for (const k of ['numEnvs', 'numSteps', 'learningRate', 'entCoef'] as const) $<HTMLInputElement>(k).value = String(c[k]);
 }
 
 function describeAlgorithms(): void {
@@ -173,6 +192,7 @@ const canvases: CanvasRenderingContext2D[] = [];
 function makeCanvases(trainer: Trainer, name: string): void {
   const host = $('envs');
   host.innerHTML = '';
+  $('envText').textContent = '';
   canvases.length = 0;
   const count = Math.min(4, trainer.config.numEnvs);
   for (let i = 0; i < count; i++) {
@@ -190,6 +210,8 @@ async function drawEnvs(): Promise<void> {
   const S = t.env.stateDim;
   const states = await dev!.readF32(t.rollout.envState, canvases.length * S);
   canvases.forEach((ctx, i) => drawEnv(ctx, t.env.id, states.subarray(i * S, (i + 1) * S)));
+  state.envText = canvases.map((_, i) => envText(t.env.id, states.subarray(i * S, (i + 1) * S))).filter((x): x is string => x !== null);
+  $('envText').textContent = state.envText.join('\n');
 }
 
 // ---- training
@@ -202,9 +224,8 @@ async function start(): Promise<void> {
     if (!runs.some((r) => r.trainer)) {
       dev ??= await createBrowserDevice();
       state.adapter = adapterName(dev.adapter);
-      const cfg = readConfig();
       const algos: Algo[] = $<HTMLInputElement>('compare').checked ? ['ppo', 'spo'] : [$<HTMLSelectElement>('algo').value as Algo];
-      const trained = algos.map((algo) => ({ name: algo, trainer: new Trainer(dev!, { ...cfg, algo }), series: emptySeries(), metrics: [], colour: ALGO_COLOURS[algo] ?? '#333' }));
+      const trained = algos.map((algo) => ({ name: algo, trainer: new Trainer(dev!, { ...readConfig(algo), algo }), series: emptySeries(), metrics: [], colour: ALGO_COLOURS[algo] ?? '#333' }));
       runs = [...trained, ...runs.filter((r) => !r.trainer)];
       writeUrlSettings();
       publishRuns();
@@ -416,11 +437,13 @@ chartsHost.ondrop = (e) => {
   chartsHost.classList.remove('drop');
   for (const f of e.dataTransfer?.files ?? []) guard(() => openMetrics(f))();
 };
-$('algo').onchange = describeAlgorithms;
-$('compare').onchange = describeAlgorithms;
+$('algo').onchange = () => { describeAlgorithms(); applyAlgorithmDefaults(); };
+$('compare').onchange = () => { describeAlgorithms(); applyAlgorithmDefaults(); };
+$('env').addEventListener('change', () => applyAlgorithmDefaults());
 
 applyUrlSettings();
 describeAlgorithms();
+applyAlgorithmDefaults(false); // the URL's values stand
 if (!(navigator as Navigator & { gpu?: unknown }).gpu) {
   const msg = 'This browser has no WebGPU, so wgrl cannot run here. Use a current Chrome or Edge; ' +
     'on Linux start Chrome with --enable-unsafe-webgpu (or enable chrome://flags/#enable-unsafe-webgpu); ' +

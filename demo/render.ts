@@ -44,3 +44,13 @@ export function drawEnv(ctx: CanvasRenderingContext2D, env: string, s: Float32Ar
     ctx.beginPath(); ctx.arc(cx, cy, 4, 0, 2 * Math.PI); ctx.fill();
   }
 }
+
+/** A text task's state as text (SortDigits: the prompt, the output so far, and the verifier's score), else null. */
+export function envText(env: string, s: Float32Array): string | null {
+  if (!env.startsWith('SortDigits')) return null;
+  const prompt = Array.from(s.subarray(0, 4)), out = Array.from(s.subarray(4, 8));
+  const sorted = [...prompt].sort((a, b) => a - b), right = out.filter((d, k) => d === sorted[k]).length;
+  const written = out.every((d) => d >= 0);
+  return `prompt ${prompt.join(' ')} → output ${out.map((d) => (d < 0 ? '_' : String(d))).join(' ')}` +
+    (written ? (right === 4 ? '  exact' : `  ${right}/4 in place`) : '');
+}

@@ -96,6 +96,9 @@ function fmt(x: number | null | undefined, digits = 1): string {
   return x.toFixed(digits);
 }
 
+/** A return: 1 decimal, or 3 for returns below 10 in size (SortDigits pays 0 … 1). */
+const fmtReturn = (x: number | null | undefined) => fmt(x, x !== null && x !== undefined && Math.abs(x) < 10 ? 3 : 1);
+
 /** Seconds as m:ss or h:mm:ss. */
 function clock(seconds: number): string {
   const t = Math.round(seconds), h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
@@ -122,7 +125,7 @@ function progress(total: number, quiet: boolean, startedMs: number) {
     const width = 24, filled = Math.round(frac * width);
     const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * frac).toFixed(0).padStart(3)}% ${fmt(m.global_step, 0)}/${fmt(total, 0)} steps | ` +
       `${clock(elapsed)} elapsed, ETA ${clock(eta)} | ` +
-      `${fmt(m['charts/SPS'], 0)} SPS | return(100) ${fmt(m['charts/mean_return_100'])} | KL ${m['charts/average_kld'].toExponential(1)}` +
+      `${fmt(m['charts/SPS'], 0)} SPS | return(100) ${fmtReturn(m['charts/mean_return_100'])} | KL ${m['charts/average_kld'].toExponential(1)}` +
       (lastEval !== null ? ` | eval ${fmt(lastEval)}` : '');
     if (tty) process.stderr.write(`\r${line}   `);
     else if (performance.now() - last > 5000 || trainer.done) { process.stderr.write(line + '\n'); last = performance.now(); }
@@ -250,7 +253,7 @@ async function train(argv: string[]): Promise<number> {
   const thr = summary.reward_threshold;
   console.log(`wgrl: ${summary.env} ${summary.algo} seed ${summary.seed}: ${summary.global_step} steps in ${summary.wall_seconds.toFixed(1)} s ` +
     `(${summary.sps.toFixed(0)} SPS) on ${summary.adapter}`);
-  console.log(`wgrl: mean return over the last 100 episodes: ${fmt(summary.final_mean_return_100, 1)}` +
+  console.log(`wgrl: mean return over the last 100 episodes: ${fmtReturn(summary.final_mean_return_100)}` +
     (thr !== null ? ` (threshold ${thr}: ${summary.solved ? 'solved' : 'not solved'}${summary.steps_to_threshold !== null ? `, first reached at ${summary.steps_to_threshold} steps` : ''})` : ''));
   if (summary.success) {
     const sr = summary.success;

@@ -94,6 +94,24 @@ describe('in-browser demo', () => {
       expect(await demo<number>('d.runs.ppo.steps[0]')).toBe(768 + 256);
       await page.click('#pause');
       await waitFor("d.status.includes('paused')");
+
+      // GRPO on the sequence task: choosing them fills in GRPO's shape (one 4-step episode per
+      // rollout, 32 groups of 8), γ does not apply, and the prompts and outputs show as text.
+      await page.click('#reset');
+      await waitFor("d.status.startsWith('reset:')");
+      await page.select('#env', 'SortDigits-v0');
+      await page.select('#algo', 'grpo');
+      expect(await page.$eval('#numSteps', (e) => (e as HTMLInputElement).value)).toBe('4');
+      expect(await page.$eval('#numEnvs', (e) => (e as HTMLInputElement).value)).toBe('256');
+      expect(await page.$eval('#gamma', (e) => (e as HTMLInputElement).disabled)).toBe(true);
+      expect(await page.$eval('#algoText', (e) => e.textContent)).toMatch(/^GRPO/);
+      await page.click('#start');
+      await waitFor('(d.runs.grpo?.steps.length ?? 0) >= 3');
+      const lines = await demo<string[]>('d.envText');
+      expect(lines.length).toBe(4);
+      for (const line of lines) expect(line).toMatch(/^prompt( \d){4} → output( \d){4}  (exact|[0-3]\/4 in place)$/);
+      await page.click('#pause');
+      await waitFor("d.status.includes('paused')");
       expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
     } finally {
       await browser.close();

@@ -4,6 +4,7 @@
 // resume, and a short learning run on SortDigits.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { getDevice, rng, randArray, randInt, expectClose, scratchDir } from './helpers.js';
 import { Trainer } from '../src/train/trainer.js';
@@ -180,6 +181,25 @@ describe('grpo', () => {
     const lines = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => { const x = JSON.parse(l); delete x['charts/SPS']; return x; });
     expect(lines(b)).toEqual(lines(a));
     expect(lines(a).map((m) => m['losses/ref_kl'] as number).every(Number.isFinite)).toBe(true);
+  });
+
+  it('from the CLI: GRPO on SortDigits reports its exact-match accuracy against the target, and its critic-free checkpoint evaluates', () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, [join(process.cwd(), 'dist', 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, WGRL_ADAPTER: 'swiftshader' } });
+    const dir = join(scratchDir('wgrl-grpo-cli-'), 'run');
+    let r = cli(['train', '--algo', 'grpo', '--env', 'SortDigits-v0', '--total-timesteps', '4096', '--run-dir', dir, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/exact-match accuracy over the last 100 episodes: \d\.\d{3} \(target 0\.9: (not )?reached/);
+    expect(r.stdout).toMatch(/mean return over the last 100 episodes: 0\.\d{3}/);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(summary.success).toMatchObject({ name: 'exact-match accuracy', target: 0.9 });
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ numSteps: 4, numEnvs: 256, groupSize: 8 });
+    r = cli(['eval', '--checkpoint', join(dir, 'checkpoint.safetensors'), '--episodes', '8', '--deterministic']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/8 episodes \(deterministic\): mean return/);
+    r = cli(['train', '--algo', 'grpo', '--group-size', '1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--group-size = 1: must be >= 2/);
   });
 
   it('learns SortDigits-v0: the mean return of a random policy (~0.1) rises above 0.5 within 50k steps', async () => {

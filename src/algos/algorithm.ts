@@ -81,8 +81,8 @@ export interface Algorithm {
   fields: Record<string, AlgorithmField<any>>;
   /** Defaults of common fields this algorithm changes (A2C: one epoch, one minibatch). */
   defaults?: Partial<CommonConfig>;
-  /** Defaults that depend on the environment (GRPO: numSteps is its time limit). */
-  envDefaults?(env: EnvSpec): Partial<CommonConfig>;
+  /** Defaults that depend on the environment and on the fields given (GRPO: numSteps is the time limit). */
+  envDefaults?(env: EnvSpec, given: Partial<TrainConfig>): Partial<CommonConfig>;
   /** Why the config cannot run on this environment, or nothing (checked before any GPU work). */
   checkEnv?(config: TrainConfig, env: EnvSpec): string | undefined;
   /**

@@ -164,8 +164,12 @@ export const grpo: Algorithm = {
     },
     drGrpo: { kind: 'boolean', default: false, doc: 'grpo: Dr. GRPO\'s normaliser, the sum over valid steps / (T × episodes), instead of per-episode means' },
   },
-  defaults: { numEnvs: 64, normAdv: false, entCoef: 0, normObs: false, normReward: false },
-  envDefaults: (env) => ({ numSteps: env.maxEpisodeSteps }),
+  defaults: { numEnvs: 64, learningRate: 1e-3, normAdv: false, entCoef: 0, normObs: false, normReward: false },
+  // One episode per rollout; enough groups for about 1,024 steps per iteration, at least 2.
+  envDefaults: (env, given) => {
+    const T = given.numSteps ?? env.maxEpisodeSteps, G = given.groupSize ?? 8;
+    return { numSteps: env.maxEpisodeSteps, numEnvs: G * Math.max(2, Math.round(1024 / (T * G))) };
+  },
   checkEnv: (c, env) => (c.numSteps > env.maxEpisodeSteps
     ? `--num-steps ${c.numSteps} exceeds the time limit ${env.maxEpisodeSteps}: every episode has ended by then, the rest would be masked; use --num-steps ${env.maxEpisodeSteps} (the default) or less`
     : undefined),

@@ -117,7 +117,7 @@ export function makeConfig(overrides: Partial<TrainConfig>, continuous: boolean,
   const algorithm = ALGOS.includes(algo) ? getAlgorithm(algo) : undefined;
   const defaults: TrainConfig = {
     ...DISCRETE_DEFAULTS, ...(continuous ? CONTINUOUS_DEFAULTS : {}), ...algorithm?.defaults,
-    ...(env ? algorithm?.envDefaults?.(env) : {}),
+    ...(env ? algorithm?.envDefaults?.(env, overrides) : {}),
   };
   // A common field the algorithm does not use would be silently ignored.
   for (const [k, why] of Object.entries(algorithm?.unusedCommon ?? {}) as [keyof CommonConfig, string][]) {

@@ -12,7 +12,7 @@ import { adamPartialsSize } from '../kernels/adam.js';
 import { actionDim, getEnv, type EnvSpec } from '../envs/spec.js';
 import { initPolicyParams, type PolicyLayout } from '../nn/policy.js';
 import { CpuRng } from '../util/random.js';
-import { configLayout, makeConfig, type TrainConfig } from './config.js';
+import { configLayout, DISCRETE_DEFAULTS, makeConfig, type TrainConfig } from './config.js';
 import { Rollout } from './rollout.js';
 import { hostSteppedEnvSpec, isJsEnvSpec, type JsEnvSpec } from '../envs/js_env.js';
 import { JsRollout } from './js_rollout.js';
@@ -116,7 +116,7 @@ export class Trainer {
     const jsSpec = envSpec && isJsEnvSpec(envSpec) ? envSpec : null;
     this.env = jsSpec ? hostSteppedEnvSpec(jsSpec) : (envSpec as EnvSpec | undefined) ?? getEnv(overrides.env ?? 'CartPole-v1');
     const continuous = this.env.action.type === 'continuous';
-    const algo = overrides.algo ?? 'ppo';
+    const algo = overrides.algo ?? DISCRETE_DEFAULTS.algo;
     if (jsSpec && (ALGORITHMS as Record<string, Algorithm>)[algo]?.episodicGroups) {
       throw new InputError(`JS environment '${jsSpec.id}': --algo ${algo} restarts groups of environments from one shared state, which needs a GPU environment (its state is on the GPU); write the environment in WGSL, or choose another algorithm`);
     }
