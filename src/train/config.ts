@@ -9,7 +9,7 @@ import type { EnvSpec } from '../envs/spec.js';
 import { policyLayout, type PolicyLayout } from '../nn/policy.js';
 
 export interface CommonConfig {
-  /** Gymnasium id of a built-in environment (CartPole-v1, Acrobot-v1, MountainCar-v0, Pendulum-v1, MountainCarContinuous-v0). */
+  /** Id of a built-in environment: Gymnasium's CartPole-v1, Acrobot-v1, MountainCar-v0, Pendulum-v1, MountainCarContinuous-v0, and the sequence tasks SortDigits-v0, SortDigitsExact-v0. */
   env: string;
   /** Algorithm: one module in src/algos/ each (the choices are listed by --help). */
   algo: Algo;
