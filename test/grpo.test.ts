@@ -1,6 +1,7 @@
 // GRPO (src/algos/grpo.ts): group advantages and masks against the f64 reference on random
 // group sizes and episode lengths, the loss kernel's gradient against finite differences of
-// its f64 loss (k3 included), identical starts within a group, no critic, bad input, exact
+// its f64 loss (k3 included; discrete and Gaussian), π_ref and its log-probs, identical starts
+// within a group, no critic, bad input, exact
 // resume, and a short learning run on SortDigits.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -12,10 +13,11 @@ import { runTraining } from '../src/train/run.js';
 import { makeConfig, ConfigError, type TrainConfig } from '../src/train/config.js';
 import { getEnv } from '../src/envs/spec.js';
 import { runDispatches } from '../src/gpu/kernel.js';
+import { mlpForwardRef } from '../src/reference/mlp.js';
 import { GRPO_DIAGNOSTICS } from '../src/algos/grpo.js';
 import { ppo } from '../src/algos/ppo.js';
 import { spo } from '../src/algos/spo.js';
-import { groupAdvantagesRef, grpoSampleLossRef, k3Ref } from '../src/reference/grpo.js';
+import { categoricalTerms, gaussianTerms, groupAdvantagesRef, grpoLossRef, k3Ref } from '../src/reference/grpo.js';
 import type { JsEnvSpec } from '../src/envs/js_env.js';
 
 const stage = (t: Trainer, name: string) => t.plan.stages.find((s) => s.name === name)!.dispatches;
@@ -66,55 +68,107 @@ describe('grpo', () => {
     expect(k3Ref(-1.3, -1.3)).toEqual({ value: 0, dlogp: 0 });
   });
 
-  for (const variant of [{ grpoObjective: 'clip', drGrpo: false }, { grpoObjective: 'spo', drGrpo: false }, { grpoObjective: 'clip', drGrpo: true }] as const) {
-    it(`loss kernel (${variant.grpoObjective}${variant.drGrpo ? ', Dr. GRPO' : ''}): gradient w.r.t. the logits matches finite differences of the f64 loss`, async () => {
+  const variants = [
+    { env: 'Acrobot-v1', grpoObjective: 'clip', drGrpo: false }, { env: 'Acrobot-v1', grpoObjective: 'spo', drGrpo: false },
+    { env: 'Acrobot-v1', grpoObjective: 'clip', drGrpo: true }, { env: 'Pendulum-v1', grpoObjective: 'clip', drGrpo: false },
+    { env: 'MountainCarContinuous-v0', grpoObjective: 'spo', drGrpo: true },
+  ] as const;
+  for (const variant of variants) {
+    it(`loss kernel (${variant.env}, ${variant.grpoObjective}${variant.drGrpo ? ', Dr. GRPO' : ''}): gradients match finite differences of the f64 loss`, async () => {
       const dev = await getDevice();
       const entCoef = 0.05, beta = 0.5;
-      const t = new Trainer(dev, { env: 'Acrobot-v1', algo: 'grpo', groupSize: 4, numEnvs: 8, numSteps: 8, numMinibatches: 2, updateEpochs: 1, totalTimesteps: 64 * 2, refKlCoef: beta, entCoef, seed: 2, ...variant });
-      await t.iterate(); // writes this iteration's scalars (ε, the objective flag, β)
-      const B = t.minibatchSize, O = t.env.obsDim, OUT = t.layout.outDim, T = t.config.numSteps;
+      const t = new Trainer(dev, { algo: 'grpo', groupSize: 4, numEnvs: 8, numSteps: 8, numMinibatches: 2, updateEpochs: 1, totalTimesteps: 64 * 2, refKlCoef: beta, entCoef, seed: 2, ...variant });
+      // One iteration writes the scalars the loss reads (ε, the objective flag, β, and the log-std
+      // at collection time: the initial 0).
+      await t.iterate();
+      const L = t.layout, continuous = L.continuous;
+      const B = t.minibatchSize, O = t.env.obsDim, OUT = L.outDim, D = continuous ? OUT : 1, T = t.config.numSteps;
       const r = rng(43);
-      const logits = randArray(r, B * OUT, -1.5, 1.5), oldLogits = Float32Array.from(logits, (x) => x + 0.8 * (r() - 0.5));
-      const actions = Float32Array.from({ length: B }, () => randInt(r, 0, OUT - 1));
+      const head = randArray(r, B * OUT, -1.5, 1.5), oldHead = Float32Array.from(head, (x) => x + 0.8 * (r() - 0.5));
+      const actions = continuous ? randArray(r, B * D, -1.5, 1.5) : Float32Array.from({ length: B }, () => randInt(r, 0, OUT - 1));
       const logpOld = Float32Array.from({ length: B }, () => -0.5 - r()), adv = randArray(r, B, -2, 2);
       // Every fourth row masked; the others from episodes of 1 … 8 steps.
       const weight = Float32Array.from({ length: B }, (_, b) => (b % 4 === 3 ? 0 : 1 / randInt(r, 1, 8)));
       const logpRef = Float32Array.from({ length: B }, () => -0.3 - 1.5 * r());
-      const mb = new Float32Array(B * (O + 1 + 1 + OUT + 3));
-      const at = B * (O + 1 + 1 + OUT);
-      mb.set(actions, B * O); mb.set(logpOld, B * (O + 1)); mb.set(oldLogits, B * (O + 2)); mb.set(adv, at); mb.set(weight, at + B); mb.set(logpRef, at + 2 * B);
+      const mb = new Float32Array(B * (O + D + 1 + OUT + 3));
+      const at = B * (O + D + 1 + OUT);
+      mb.set(actions, B * O); mb.set(logpOld, B * (O + D)); mb.set(oldHead, B * (O + D + 1)); mb.set(adv, at); mb.set(weight, at + B); mb.set(logpRef, at + 2 * B);
       const named = t.plan.named!;
       dev.write(named.minibatch, mb);
-      dev.write(named.head, logits);
+      dev.write(named.head, head);
+      const logstd = continuous ? randArray(r, D, -0.6, 0.3) : new Float32Array(0), oldLogstd = new Float64Array(D);
+      if (continuous) dev.write(t.params, logstd, L.logstd * 4);
       runDispatches(dev, 'grpo loss', stage(t, 'minibatch updates').filter((d) => d.label === 'grpo loss').slice(0, 1));
-      const dhead = await dev.readF32(named.dhead, B * OUT), diag = await dev.readF32(named.diagnostics, B * GRPO_DIAGNOSTICS.length);
+      const dhead = await dev.readF32(named.dhead, B * (OUT + (continuous ? D : 0))), diag = await dev.readF32(named.diagnostics, B * GRPO_DIAGNOSTICS.length);
       const objective = (rr: number, a: number, eps: number) => (variant.grpoObjective === 'spo' ? spo : ppo).objective.reference(rr, 0, a, 0, { eps }).value;
       const coefs = { eps: 0.2, spo: variant.grpoObjective === 'spo', beta, entCoef, drGrpo: variant.drGrpo, T, B };
-      const sample = (b: number, z: ArrayLike<number>) => ({ logits: z, action: actions[b], oldLogits: oldLogits.subarray(b * OUT, (b + 1) * OUT), logpOld: logpOld[b], adv: adv[b], episodeWeight: weight[b], logpRef: logpRef[b] });
-      const h = 1e-6;
+      const row = (b: number) => ({ logpOld: logpOld[b], adv: adv[b], episodeWeight: weight[b], logpRef: logpRef[b] });
+      // The loss of row b as a function of its head (logits or means) and the log-std.
+      const terms = (b: number, z: ArrayLike<number>, ls: ArrayLike<number>) => (continuous
+        ? gaussianTerms(z, ls, oldHead.subarray(b * OUT, (b + 1) * OUT), oldLogstd, actions.subarray(b * D, (b + 1) * D))
+        : categoricalTerms(z, oldHead.subarray(b * OUT, (b + 1) * OUT), actions[b]));
+      const lossOf = (b: number, z: ArrayLike<number>, ls: ArrayLike<number>) => { const x = terms(b, z, ls); return grpoLossRef(x.logp, x.entropy, x.kld, row(b), coefs, objective); };
+      const h = 1e-6, D_ = GRPO_DIAGNOSTICS.length, o = GRPO_DIAGNOSTICS.offset;
       let checked = 0;
       for (let b = 0; b < B; b++) {
-        const z = Array.from(logits.subarray(b * OUT, (b + 1) * OUT));
-        const ref = grpoSampleLossRef(sample(b, z), coefs, objective);
-        const D = GRPO_DIAGNOSTICS.length, o = GRPO_DIAGNOSTICS.offset;
-        expect(diag[b * D + o.policyLoss]).toBeCloseTo(ref.policyLoss, 4);
-        expect(diag[b * D + o.refKl]).toBeCloseTo(ref.refKl, 4);
-        expect(diag[b * D + o.entropy]).toBeCloseTo(ref.entropy, 4);
-        expect(diag[b * D + o.averageKld]).toBeCloseTo(ref.averageKld, 4);
+        const z = Array.from(head.subarray(b * OUT, (b + 1) * OUT)), ls = Array.from(logstd);
+        const ref = lossOf(b, z, ls);
+        expect(diag[b * D_ + o.policyLoss]).toBeCloseTo(ref.policyLoss, 4);
+        expect(diag[b * D_ + o.refKl]).toBeCloseTo(ref.refKl, 4);
+        expect(diag[b * D_ + o.entropy]).toBeCloseTo(ref.entropy, 4);
+        expect(diag[b * D_ + o.averageKld]).toBeCloseTo(ref.averageKld, 4);
         // The clip's kinks (r = 1 ± ε) have no derivative.
-        const lse = Math.log(z.reduce((s, x) => s + Math.exp(x), 0)), ratio = Math.exp(z[actions[b]] - lse - logpOld[b]);
+        const ratio = Math.exp(terms(b, z, ls).logp - logpOld[b]);
         if (Math.abs(ratio - 0.8) < 1e-3 || Math.abs(ratio - 1.2) < 1e-3) continue;
-        for (let i = 0; i < OUT; i++) {
-          const up = [...z], dn = [...z];
+        const fd = (f: (x: number[]) => number, x: number[], i: number) => {
+          const up = [...x], dn = [...x];
           up[i] += h; dn[i] -= h;
-          const fd = (grpoSampleLossRef(sample(b, up), coefs, objective).loss - grpoSampleLossRef(sample(b, dn), coefs, objective).loss) / (2 * h);
-          expect(Math.abs(dhead[b * OUT + i] - fd), `row ${b} logit ${i}`).toBeLessThan(2e-5 + 1e-3 * Math.abs(fd));
+          return (f(up) - f(dn)) / (2 * h);
+        };
+        for (let i = 0; i < OUT; i++) {
+          const want = fd((x) => lossOf(b, x, ls).loss, z, i);
+          expect(Math.abs(dhead[b * OUT + i] - want), `row ${b} head ${i}`).toBeLessThan(2e-5 + 1e-3 * Math.abs(want));
+        }
+        for (let j = 0; continuous && j < D; j++) {
+          const want = fd((x) => lossOf(b, z, x).loss, ls, j);
+          expect(Math.abs(dhead[B * OUT + b * D + j] - want), `row ${b} log-std ${j}`).toBeLessThan(2e-5 + 1e-3 * Math.abs(want));
         }
         checked++;
       }
       expect(checked).toBeGreaterThan(B / 2);
       // Masked rows add nothing.
       for (let b = 3; b < B; b += 4) for (let i = 0; i < OUT; i++) expect(dhead[b * OUT + i]).toBe(0);
+    });
+  }
+
+  for (const env of ['CartPole-v1', 'Pendulum-v1']) {
+    it(`${env}: π_ref is the initial policy, or the current one every --ref-update-every iterations; its log-probs match an f64 forward`, async () => {
+      const dev = await getDevice();
+      // CartPole's random episodes last about 20 steps: shorter rollouts would cut them all at T,
+      // every return equal, no advantage and no update.
+      const t = new Trainer(dev, { env, algo: 'grpo', groupSize: 2, numEnvs: 4, numSteps: 100, numMinibatches: 2, refUpdateEvery: 2, totalTimesteps: 400 * 4, seed: 4 });
+      const L = t.layout, P = L.size, named = t.plan.named!;
+      const initial = await dev.readF32(t.params, P);
+      await t.iterate();
+      expect(Array.from(await dev.readF32(named.reference, P))).toEqual(Array.from(initial));
+      const afterFirst = await dev.readF32(t.params, P);
+      await t.iterate();
+      expect(Array.from(await dev.readF32(named.reference, P))).toEqual(Array.from(initial));
+      const afterSecond = await dev.readF32(t.params, P);
+      expect(Array.from(afterSecond)).not.toEqual(Array.from(afterFirst));
+      await t.iterate(); // the third iteration (2 trained) refreshes π_ref before its update
+      const ref = await dev.readF32(named.reference, P);
+      expect(Array.from(ref)).toEqual(Array.from(afterSecond));
+      // log π_ref(a|s) of the third iteration's samples, from an f64 forward of π_ref.
+      const TN = t.batchSize, O = t.env.obsDim, OUT = L.outDim, D = L.continuous ? OUT : 1, tl = t.rollout.traj;
+      const obs = await dev.readF32(t.rollout.trajBuffer, TN * O, tl.obs), actions = await dev.readF32(t.rollout.trajBuffer, TN * D, tl.actions);
+      const head = mlpForwardRef(L.actor, ref, obs, TN, t.config.activation).at(-1)!;
+      const want = Array.from({ length: TN }, (_, i) => {
+        const z = Array.from(head.subarray(i * OUT, (i + 1) * OUT));
+        if (L.continuous) return gaussianTerms(z, ref.subarray(L.logstd, L.logstd + D), z, ref.subarray(L.logstd, L.logstd + D), actions.subarray(i * D, (i + 1) * D)).logp;
+        return categoricalTerms(z, z, actions[i]).logp;
+      });
+      expectClose(await dev.readF32(named.refLogp, TN), want, 1e-4, 1e-4, `${env} log π_ref`);
     });
   }
 

@@ -52,8 +52,9 @@ function categorical(logits: ArrayLike<number>, a: number): { logp: number; entr
   return { logp: logProbs[a], entropy: -logProbs.reduce((s, l) => s + Math.exp(l) * l, 0), logProbs };
 }
 
+/** One sample's inputs besides its distribution: the old log-prob, the advantage, its weight, π_ref's log-prob. */
 export interface GrpoSampleRef {
-  logits: ArrayLike<number>; action: number; oldLogits: ArrayLike<number>; logpOld: number; adv: number;
+  logpOld: number; adv: number;
   /** 1/L of the sample's episode, 0 for a masked row. */
   episodeWeight: number; logpRef: number;
 }
@@ -64,19 +65,37 @@ export interface GrpoLossCoefs {
   T: number; B: number;
 }
 
+export interface GrpoLossRef { loss: number; policyLoss: number; refKl: number; entropy: number; averageKld: number }
+
 /**
- * One discrete sample's loss w·(−objective + β·k3 − entCoef·H), w = u·T/B (u = 1/L; Dr. GRPO:
- * 1/B), with the objective of PPO-clip or SPO (their f64 references in src/algos/), and its
- * diagnostics weighted u·T.
+ * One sample's loss w·(−objective + β·k3 − entCoef·H), w = u·T/B (u = 1/L; Dr. GRPO: 1/B), from
+ * log π_θ(a|s), the entropy and KL(π_old‖π_θ) of its state; the objective is PPO-clip's or SPO's
+ * (their f64 references in src/algos/). Diagnostics are weighted u·T.
  */
-export function grpoSampleLossRef(s: GrpoSampleRef, k: GrpoLossCoefs, objective: (r: number, adv: number, eps: number) => number):
-  { loss: number; policyLoss: number; refKl: number; entropy: number; averageKld: number } {
+export function grpoLossRef(logp: number, entropy: number, kld: number, s: GrpoSampleRef, k: GrpoLossCoefs,
+  objective: (r: number, adv: number, eps: number) => number): GrpoLossRef {
   if (s.episodeWeight === 0) return { loss: 0, policyLoss: 0, refKl: 0, entropy: 0, averageKld: 0 };
-  const cur = categorical(s.logits, s.action), old = categorical(s.oldLogits, s.action);
-  const r = Math.exp(cur.logp - s.logpOld);
-  const obj = objective(r, s.adv, k.eps);
-  const k3 = k3Ref(s.logpRef, cur.logp).value;
+  const obj = objective(Math.exp(logp - s.logpOld), s.adv, k.eps);
+  const k3 = k3Ref(s.logpRef, logp).value;
   const w = (k.drGrpo ? 1 : s.episodeWeight * k.T) / k.B, dw = s.episodeWeight * k.T;
-  const kld = old.logProbs.reduce((a, lo, i) => a + Math.exp(lo) * (lo - cur.logProbs[i]), 0);
-  return { loss: w * (-obj + k.beta * k3 - k.entCoef * cur.entropy), policyLoss: -dw * obj, refKl: dw * k3, entropy: dw * cur.entropy, averageKld: dw * kld };
+  return { loss: w * (-obj + k.beta * k3 - k.entCoef * entropy), policyLoss: -dw * obj, refKl: dw * k3, entropy: dw * entropy, averageKld: dw * kld };
+}
+
+/** log π, entropy and KL(π_old‖π) of a categorical policy at action a, from logits. */
+export function categoricalTerms(logits: ArrayLike<number>, oldLogits: ArrayLike<number>, a: number): { logp: number; entropy: number; kld: number } {
+  const cur = categorical(logits, a), old = categorical(oldLogits, a);
+  return { logp: cur.logp, entropy: cur.entropy, kld: old.logProbs.reduce((s, lo, i) => s + Math.exp(lo) * (lo - cur.logProbs[i]), 0) };
+}
+
+/** log π, entropy and KL(π_old‖π) of a diagonal Gaussian with state-independent log-std ℓ. */
+export function gaussianTerms(mean: ArrayLike<number>, logstd: ArrayLike<number>, oldMean: ArrayLike<number>, oldLogstd: ArrayLike<number>,
+  action: ArrayLike<number>): { logp: number; entropy: number; kld: number } {
+  let logp = 0, entropy = 0, kld = 0;
+  for (let j = 0; j < mean.length; j++) {
+    const l = logstd[j], lo = oldLogstd[j], z = (action[j] - mean[j]) * Math.exp(-l);
+    logp += -0.5 * z * z - l - 0.5 * Math.log(2 * Math.PI);
+    entropy += l + 0.5 * Math.log(2 * Math.PI * Math.E);
+    kld += l - lo + (Math.exp(2 * lo) + (oldMean[j] - mean[j]) ** 2) / (2 * Math.exp(2 * l)) - 0.5;
+  }
+  return { logp, entropy, kld };
 }
