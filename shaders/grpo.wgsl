@@ -158,11 +158,19 @@ fn loss_terms(b: u32, logp: f32, entropy: f32, d: f32) -> LossTerms {
   return LossTerms(w * (-o.dlogp + beta * (1.0 - exp(x))), -w * o.dkl, -w * gp.entCoef);
 }
 
-fn clear_diag(b: u32) { for (var k = 0u; k < DIAG; k++) { diag[b * DIAG + k] = 0.0; } }
+// A masked row (after its episode ended) adds nothing: zero gradient and diagnostics, its
+// inputs not even read. True if row b is one.
+fn masked_row(b: u32) -> bool {
+  if (mb[mb_weight(gp.B) + b] != 0.0) { return false; }
+  clear_dhead_row(b);
+  for (var k = 0u; k < DIAG; k++) { diag[b * DIAG + k] = 0.0; }
+  return true;
+}
 
 //! discrete
 fn logit_at(r: u32, i: u32) -> f32 { return head[r * OUT_DIM + i]; }
 fn old_logit_at(r: u32, i: u32) -> f32 { return mb[mb_dist(gp.B) + r * OUT_DIM + i]; }
+fn clear_dhead_row(b: u32) { for (var i = 0u; i < OUT_DIM; i++) { dhead[b * OUT_DIM + i] = 0.0; } }
 
 @compute @workgroup_size(64)
 fn grpo_ref_logp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -180,13 +188,7 @@ fn grpo_ref_logp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
 fn grpo_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let b = flat_index(gid, nwg);
   let B = gp.B;
-  if (b >= B) { return; }
-  // A masked row (after its episode ended) adds nothing; its inputs are not even read.
-  if (mb[mb_weight(B) + b] == 0.0) {
-    for (var i = 0u; i < OUT_DIM; i++) { dhead[b * OUT_DIM + i] = 0.0; }
-    clear_diag(b);
-    return;
-  }
+  if (b >= B || masked_row(b)) { return; }
   let a = u32(mb[mb_actions(B) + b]);
   let lse = cat_lse(b, OUT_DIM);
   let olse = cat_old_lse(b, OUT_DIM);
@@ -206,6 +208,9 @@ fn action_at(r: u32, j: u32) -> f32 { return mb[mb_actions(gp.B) + r * ACT_DIM +
 fn logstd_at(j: u32) -> f32 { return params[gp.logstdOff + j]; }
 // The log-std when the rollout was collected: the trainer copies it into scalars before the update.
 fn old_logstd_at(j: u32) -> f32 { return scalars[SCALAR_OLD_LOGSTD + j]; }
+fn clear_dhead_row(b: u32) {
+  for (var j = 0u; j < ACT_DIM; j++) { dhead[b * OUT_DIM + j] = 0.0; dhead[gp.B * OUT_DIM + b * ACT_DIM + j] = 0.0; }
+}
 
 @compute @workgroup_size(64)
 fn grpo_ref_logp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -224,12 +229,7 @@ fn grpo_ref_logp(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
 fn grpo_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let b = flat_index(gid, nwg);
   let B = gp.B;
-  if (b >= B) { return; }
-  if (mb[mb_weight(B) + b] == 0.0) {
-    for (var j = 0u; j < ACT_DIM; j++) { dhead[b * OUT_DIM + j] = 0.0; dhead[B * OUT_DIM + b * ACT_DIM + j] = 0.0; }
-    clear_diag(b);
-    return;
-  }
+  if (b >= B || masked_row(b)) { return; }
   let logp = gauss_logp(b, ACT_DIM);
   let h = gauss_entropy(ACT_DIM);
   let d = gauss_kl(b, ACT_DIM);

@@ -1,8 +1,8 @@
 // GRPO (src/algos/grpo.ts): group advantages and masks against the f64 reference on random
 // group sizes and episode lengths, the loss kernel's gradient against finite differences of
 // its f64 loss (k3 included; discrete and Gaussian), π_ref and its log-probs, identical starts
-// within a group, no critic, bad input, exact
-// resume, and a short learning run on SortDigits.
+// within a group, no critic, bad input, exact resume, the CLI, and a short learning run on
+// SortDigits.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
