@@ -19,6 +19,7 @@ const USAGE = `wgrl: reinforcement learning in WebGPU compute shaders
   wgrl train [--env ${DISCRETE_DEFAULTS.env}] [--algo ${DISCRETE_DEFAULTS.algo}] [--seed ${DISCRETE_DEFAULTS.seed}] [options]
   wgrl eval --checkpoint runs/<run>/checkpoint.safetensors [--episodes 10] [--deterministic]
   wgrl plot runs/<run> [runs/<run2> …] [--out DIR] [--metrics return,kl,…]
+  wgrl reproduce spo [--quick]    the SPO paper's comparison: figures, IQM table, REPORT.md
 
 environments (--env): ${ENV_IDS.join(', ')}
 
@@ -75,6 +76,23 @@ ${wrap(Object.keys(METRICS).join(', '), 27)}
                            or any logged field by its full name (losses/grad_norm)
   --smoothing W            weight of the moving average over the raw curve, in [0, 1) (default 0.9; 0: raw only)
   --format svg,png,html    which files to write (default all three)
+`;
+
+const REPRODUCE_USAGE = `wgrl reproduce spo: the SPO paper's comparison on wgrl's environments
+
+  wgrl reproduce spo [--quick] [--out DIR]
+
+  PPO, SPO, SPO-KL and PPO-KL, 5 seeds each, with a 64-64 actor and a 7-layer one. Writes
+  figures (mean return and per-state KL against steps: median over seeds, 25–75 % band; SVG
+  and PNG), results.json, raw/ (every run's metrics) and REPORT.md: final returns as IQM with
+  a 95 % bootstrap interval, whether SPO's KL stayed bounded where PPO's grew, and whether the
+  deep actor hurt PPO more than SPO. Runs already complete in DIR are not run again.
+
+  --quick                  CartPole-v1 and Pendulum-v1, short budgets (about 15 minutes on SwiftShader)
+                           (default: the full preset, CartPole-v1, Acrobot-v1 500k, Pendulum-v1 1M steps; meant for a GPU)
+  --out DIR                the output folder (default reproduce-spo-quick or reproduce-spo)
+  --adapter auto|swiftshader|hardware
+  --gpu-timeout S          fail when one wait for the GPU exceeds S seconds (default 300; 0: no limit)
 `;
 
 const EVAL_USAGE = `wgrl eval: mean return of a saved policy
@@ -323,15 +341,35 @@ async function plot(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function reproduce(argv: string[]): Promise<number> {
+  const options: Options = { quick: { type: 'boolean' }, out: { type: 'string' }, adapter: { type: 'string' }, 'gpu-timeout': { type: 'string' }, help: { type: 'boolean' } };
+  const { values, positionals } = parseWithPositionals('reproduce', argv, options, true);
+  if (values.help) { process.stdout.write(REPRODUCE_USAGE); return 0; }
+  if (positionals.length !== 1 || positionals[0] !== 'spo') {
+    throw new ConfigError(`wgrl reproduce takes one study, spo${positionals.length ? `, got '${positionals.join(' ')}'` : ''}; see wgrl reproduce --help`);
+  }
+  await loadPlotting(); // names a missing plotting library before any run
+  const { reproduceSpo, spoPreset } = await import('./report/reproduce.js');
+  const preset = spoPreset(values.quick ? 'quick' : 'full');
+  const out = (values.out as string | undefined) ?? (values.quick ? 'reproduce-spo-quick' : 'reproduce-spo');
+  const adapter = checkAdapterChoice(values.adapter as string | undefined, process.env.WGRL_ADAPTER);
+  const dev = await createNodeDevice({ adapter, gpuTimeoutSeconds: secondsOption('--gpu-timeout', values['gpu-timeout']) });
+  const r = await reproduceSpo(dev, { preset, out, log: (msg) => console.error(`wgrl: ${msg}`) });
+  console.log(`wgrl reproduce spo: ${r.runs.length} runs; report ${join(out, 'REPORT.md')}, figures and results.json in ${out}`);
+  dev.destroy();
+  return 0;
+}
+
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);
   try {
     if (cmd === 'train') return await train(rest);
     if (cmd === 'eval') return await evaluate(rest);
     if (cmd === 'plot') return await plot(rest);
+    if (cmd === 'reproduce') return await reproduce(rest);
     if (cmd === '--version' || cmd === 'version') { console.log(`wgrl ${version()}`); return 0; }
     if (cmd === undefined || cmd === '--help' || cmd === 'help') { process.stdout.write(USAGE); return 0; }
-    process.stderr.write(`wgrl: unknown command '${cmd}'${didYouMean(cmd, ['train', 'eval', 'plot', 'version', 'help'])}\n\n${USAGE}`);
+    process.stderr.write(`wgrl: unknown command '${cmd}'${didYouMean(cmd, ['train', 'eval', 'plot', 'reproduce', 'version', 'help'])}\n\n${USAGE}`);
     return 2;
   } catch (e) {
     const err = e as Error;

@@ -92,7 +92,7 @@ function figureSpec(env: string, info: MetricInfo, runs: LoadedRun[], smoothing:
   } as TopLevelSpec;
 }
 
-async function renderSvg(spec: TopLevelSpec): Promise<string> {
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -101,7 +101,7 @@ async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-function pngOf(svg: string): Buffer {
+export function pngOf(svg: string): Buffer {
   // Twice the SVG's size, so the figure stays sharp in slides and papers.
   return new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: 'white' }).render().asPng();
 }
