@@ -43,7 +43,7 @@ export const SPO_PRESETS: Record<'quick' | 'full', ReproducePreset> = {
       { env: 'CartPole-v1', totalTimesteps: 10_240 },
       // 16 environments × 64 steps: more, shorter iterations than CleanRL's 1 × 2048 in a small
       // budget, and a rollout that SwiftShader runs in parallel.
-      { env: 'Pendulum-v1', totalTimesteps: 10_240, overrides: { numEnvs: 16, numSteps: 64, numMinibatches: 4 } },
+      { env: 'Pendulum-v1', totalTimesteps: 8_192, overrides: { numEnvs: 16, numSteps: 64, numMinibatches: 4 } },
     ],
     algos: ALGOS_COMPARED, seeds: [1, 2, 3, 4, 5], depths: DEPTHS,
   },
