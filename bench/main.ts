@@ -255,6 +255,19 @@ async function benchRollout(dev: WgrlDevice, quick: boolean) {
 }
 
 // ---------------------------------------------------------------- training
+/** Trains a CartPole run to its end: wall seconds, and the seconds and steps at which the 100-episode mean first reached 475. */
+async function trainTo475(trainer: Trainer) {
+  const t0 = performance.now();
+  let toSolve: number | null = null, stepsToSolve: number | null = null;
+  while (!trainer.done) {
+    const m = await trainer.iterate();
+    if (toSolve === null && trainer.host.recentReturns.length >= 100 && (m['charts/mean_return_100'] ?? 0) >= 475) {
+      toSolve = (performance.now() - t0) / 1000; stepsToSolve = m.global_step;
+    }
+  }
+  return { wall: (performance.now() - t0) / 1000, toSolve, stepsToSolve };
+}
+
 async function benchTrain(dev: WgrlDevice, quick: boolean) {
   const presets: Record<string, Record<string, unknown>> = {
     cleanrl: {},
@@ -270,15 +283,7 @@ async function benchTrain(dev: WgrlDevice, quick: boolean) {
       if (quick && preset === 'fast') continue;
       progress(`train ${preset} ${algo}`);
       const trainer = new Trainer(dev, { env: 'CartPole-v1', algo, seed: 1, totalTimesteps: quick ? 50_000 : 500_000, ...overrides });
-      const t0 = performance.now();
-      let toSolve: number | null = null, stepsToSolve: number | null = null;
-      while (!trainer.done) {
-        const m = await trainer.iterate();
-        if (toSolve === null && trainer.host.recentReturns.length >= 100 && (m['charts/mean_return_100'] ?? 0) >= 475) {
-          toSolve = (performance.now() - t0) / 1000; stepsToSolve = m.global_step;
-        }
-      }
-      const wall = (performance.now() - t0) / 1000;
+      const { wall, toSolve, stepsToSolve } = await trainTo475(trainer);
       rows.push({ preset, algo, steps: trainer.host.globalStep, 'wall s': f(wall, 1), SPS: Math.round(trainer.host.globalStep / wall),
         'final return(100)': f(trainer.meanReturn100 ?? NaN, 1), 's to 475': toSolve === null ? 'not reached' : f(toSolve, 1), 'steps to 475': stepsToSolve ?? '-' });
       json.push({ preset, algo, config: trainer.config, steps: trainer.host.globalStep, wall_s: wall, sps: trainer.host.globalStep / wall,
@@ -301,13 +306,7 @@ async function benchGrpo(dev: WgrlDevice, quick: boolean) {
   progress('grpo CartPole-v1');
   {
     const trainer = new Trainer(dev, { env: 'CartPole-v1', algo: 'grpo', seed: 1, totalTimesteps: quick ? 48_000 : 500_000 });
-    const t0 = performance.now();
-    let toSolve: number | null = null, stepsToSolve: number | null = null;
-    while (!trainer.done) {
-      const m = await trainer.iterate();
-      if (toSolve === null && trainer.host.recentReturns.length >= 100 && (m['charts/mean_return_100'] ?? 0) >= 475) { toSolve = (performance.now() - t0) / 1000; stepsToSolve = m.global_step; }
-    }
-    const wall = (performance.now() - t0) / 1000;
+    const { wall, toSolve, stepsToSolve } = await trainTo475(trainer);
     console.log(`\nGRPO on CartPole-v1, seed 1, defaults (${trainer.config.numEnvs / trainer.config.groupSize} groups of ${trainer.config.groupSize}, ${trainer.config.numSteps} steps):`);
     table([{ steps: trainer.host.globalStep, 'wall s': f(wall, 1), 'final return(100)': f(trainer.meanReturn100 ?? NaN, 1), 's to 475': toSolve === null ? 'not reached' : f(toSolve, 1), 'steps to 475': stepsToSolve ?? '-' }]);
     json.push({ env: 'CartPole-v1', algo: 'grpo', config: trainer.config, steps: trainer.host.globalStep, wall_s: wall, final_mean_return_100: trainer.meanReturn100, seconds_to_475: toSolve, steps_to_475: stepsToSolve });

@@ -1,7 +1,7 @@
 // Shared by every GPU test: one device per test process (SwiftShader pipelines take
 // 10-400 ms to compile, so pipelines are cached on it across files), seeded data, comparisons.
 import { expect, onTestFinished } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createNodeDevice } from '../src/gpu/node.js';
@@ -18,6 +18,11 @@ export function scratchDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** A run directory's metrics.jsonl records without charts/SPS (wall-clock rate, the one field two identical runs differ in). */
+export function metricsWithoutSps(runDir: string): Record<string, any>[] {
+  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => { const x = JSON.parse(l); delete x['charts/SPS']; return x; });
 }
 
 /** mulberry32: a small seeded generator so every test's data is reproducible. */

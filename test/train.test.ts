@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { getDevice, scratchDir } from './helpers.js';
+import { getDevice, scratchDir, metricsWithoutSps } from './helpers.js';
 import { Trainer } from '../src/train/trainer.js';
 import { runTraining, CHECKPOINT_FILE } from '../src/train/run.js';
 import { readCheckpoint, CheckpointError, encodeSafetensors, decodeSafetensors } from '../src/train/checkpoint.js';
@@ -13,11 +13,6 @@ import type { TrainConfig } from '../src/train/config.js';
 
 const tmp = () => scratchDir('wgrl-test-');
 const TINY: Partial<TrainConfig> = { env: 'CartPole-v1', algo: 'spo', numEnvs: 4, numSteps: 16, numMinibatches: 2, updateEpochs: 2, totalTimesteps: 64 * 8, seed: 3 };
-const lines = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
-  const m = JSON.parse(l);
-  delete m['charts/SPS'];
-  return m;
-});
 
 describe('learning', () => {
   it('PPO on CartPole beats a random policy (return ~22) by a wide margin within 25k steps', async () => {
@@ -70,7 +65,7 @@ describe('evaluation during training (--eval-every)', () => {
     const plain = join(tmp(), 'run'), withEval = join(tmp(), 'run');
     await runTraining(dev, TINY, { runDir: plain, log: () => {} });
     const summary = await runTraining(dev, TINY, { runDir: withEval, evalEvery: 3, evalEpisodes: 4, log: () => {} });
-    const a = lines(plain), b = lines(withEval);
+    const a = metricsWithoutSps(plain), b = metricsWithoutSps(withEval);
     const evalKeys = ['eval/mean_return', 'eval/std_return', 'eval/mean_length'];
     b.forEach((m, i) => {
       if (m.iteration % 3 === 0) {
@@ -82,7 +77,7 @@ describe('evaluation during training (--eval-every)', () => {
       for (const k of evalKeys) delete m[k];
       expect(m, `iteration ${i + 1}`).toEqual(a[i]);
     });
-    expect(summary.last_eval_mean_return).toBe(lines(withEval)[5]['eval/mean_return']);
+    expect(summary.last_eval_mean_return).toBe(metricsWithoutSps(withEval)[5]['eval/mean_return']);
     // The same evaluation twice gives the same numbers: greedy actions, a fixed random stream.
     const again = await runTraining(dev, TINY, { runDir: join(tmp(), 'run'), evalEvery: 3, evalEpisodes: 4, log: () => {} });
     expect(again.last_eval_mean_return).toBe(summary.last_eval_mean_return);
@@ -113,7 +108,7 @@ describe('checkpoints', () => {
     await runTraining(dev, TINY, { runDir: b, maxIterations: 3, checkpointEvery: 100 });
     expect(readCheckpoint(join(b, CHECKPOINT_FILE)).meta.host.iteration).toBe(3);
     await runTraining(dev, {}, { runDir: b, resume: true });
-    expect(lines(b)).toEqual(lines(a));
+    expect(metricsWithoutSps(b)).toEqual(metricsWithoutSps(a));
     const ca = readCheckpoint(join(a, CHECKPOINT_FILE)).tensors, cb = readCheckpoint(join(b, CHECKPOINT_FILE)).tensors;
     expect(Array.from(cb.get('actor.0.weight')!)).toEqual(Array.from(ca.get('actor.0.weight')!));
   });
@@ -147,7 +142,7 @@ describe('checkpoints', () => {
     const ck = readCheckpoint(join(dir, CHECKPOINT_FILE));
     expect(ck.meta.host.iteration).toBe(4);
     await runTraining(shared, {}, { runDir: dir, resume: true });
-    expect(lines(dir)).toEqual(lines(ref));
+    expect(metricsWithoutSps(dir)).toEqual(metricsWithoutSps(ref));
   });
 
   it('eval runs a checkpoint deterministically and sampled', async () => {

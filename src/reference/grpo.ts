@@ -1,5 +1,6 @@
 // f64 references for GRPO (src/algos/grpo.ts): group-relative advantages over masked episodes,
 // the k3 estimator of KL(π_θ‖π_ref) and its derivative, and one sample's loss.
+import { categoricalRef, gaussianRef } from './distributions.js';
 
 export interface GroupAdvantagesRef {
   /** [N] each environment's episode return R (rewards summed over its valid steps) and length L. */
@@ -44,14 +45,6 @@ export function k3Ref(logpRef: number, logp: number): { value: number; dlogp: nu
   return { value: Math.exp(x) - x - 1, dlogp: 1 - Math.exp(x) };
 }
 
-/** log-softmax of logits at `a`, and the softmax's entropy. */
-function categorical(logits: ArrayLike<number>, a: number): { logp: number; entropy: number; logProbs: number[] } {
-  const m = Math.max(...Array.from(logits));
-  const lse = m + Math.log(Array.from(logits).reduce((s, z) => s + Math.exp(z - m), 0));
-  const logProbs = Array.from(logits, (z) => z - lse);
-  return { logp: logProbs[a], entropy: -logProbs.reduce((s, l) => s + Math.exp(l) * l, 0), logProbs };
-}
-
 /** One sample's inputs besides its distribution: the old log-prob, the advantage, its weight, π_ref's log-prob. */
 export interface GrpoSampleRef {
   logpOld: number; adv: number;
@@ -81,21 +74,18 @@ export function grpoLossRef(logp: number, entropy: number, kld: number, s: GrpoS
   return { loss: w * (-obj + k.beta * k3 - k.entCoef * entropy), policyLoss: -dw * obj, refKl: dw * k3, entropy: dw * entropy, averageKld: dw * kld };
 }
 
-/** log π, entropy and KL(π_old‖π) of a categorical policy at action a, from logits. */
+/** log π, entropy and KL(π_old‖π) of a categorical policy at action a, from logits (src/reference/distributions.ts). */
 export function categoricalTerms(logits: ArrayLike<number>, oldLogits: ArrayLike<number>, a: number): { logp: number; entropy: number; kld: number } {
-  const cur = categorical(logits, a), old = categorical(oldLogits, a);
-  return { logp: cur.logp, entropy: cur.entropy, kld: old.logProbs.reduce((s, lo, i) => s + Math.exp(lo) * (lo - cur.logProbs[i]), 0) };
+  const z = Array.from(logits);
+  return { logp: categoricalRef('logprob', z, a)[0], entropy: categoricalRef('entropy', z)[0], kld: categoricalRef('kl', z, a, Array.from(oldLogits))[0] };
 }
 
-/** log π, entropy and KL(π_old‖π) of a diagonal Gaussian with state-independent log-std ℓ. */
+/** The same for a diagonal Gaussian with state-independent log-std ℓ. */
 export function gaussianTerms(mean: ArrayLike<number>, logstd: ArrayLike<number>, oldMean: ArrayLike<number>, oldLogstd: ArrayLike<number>,
   action: ArrayLike<number>): { logp: number; entropy: number; kld: number } {
-  let logp = 0, entropy = 0, kld = 0;
-  for (let j = 0; j < mean.length; j++) {
-    const l = logstd[j], lo = oldLogstd[j], z = (action[j] - mean[j]) * Math.exp(-l);
-    logp += -0.5 * z * z - l - 0.5 * Math.log(2 * Math.PI);
-    entropy += l + 0.5 * Math.log(2 * Math.PI * Math.E);
-    kld += l - lo + (Math.exp(2 * lo) + (oldMean[j] - mean[j]) ** 2) / (2 * Math.exp(2 * l)) - 0.5;
-  }
-  return { logp, entropy, kld };
+  const mu = Array.from(mean), ls = Array.from(logstd), a = Array.from(action);
+  return {
+    logp: gaussianRef('logprob', mu, ls, a)[0], entropy: gaussianRef('entropy', mu, ls)[0],
+    kld: gaussianRef('kl', mu, ls, a, Array.from(oldMean), Array.from(oldLogstd))[0],
+  };
 }

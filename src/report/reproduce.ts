@@ -16,7 +16,9 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { WgrlDevice } from '../gpu/device.js';
 import { adapterName } from '../gpu/device.js';
 import { Trainer, type IterationMetrics } from '../train/trainer.js';
-import type { TrainConfig } from '../train/config.js';
+import { makeConfig, numIterationsOf, type TrainConfig } from '../train/config.js';
+import { getEnv } from '../envs/spec.js';
+import { parseMetricLines } from './csv.js';
 import type { Algo } from '../algos/registry.js';
 import { onFile, InputError } from '../errors.js';
 import { writeFileAtomic } from '../train/checkpoint.js';
@@ -82,14 +84,17 @@ export async function reproduceSpo(dev: WgrlDevice, opts: ReproduceOptions): Pro
         for (const seed of preset.seeds) {
           const config: Partial<TrainConfig> = { env: e.env, algo, seed, totalTimesteps: e.totalTimesteps, actorHidden: depth.actorHidden, ...e.overrides };
           const path = join(rawDir, `${runName(e.env, algo, depth.name, seed)}.jsonl`);
-          const trainer = new Trainer(dev, config);
-          let rows = existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as IterationMetrics) : [];
-          if (rows.length !== trainer.numIterations) {
+          const env = getEnv(e.env), iterations = numIterationsOf(makeConfig(config, env.action.type === 'continuous', env));
+          let rows = existsSync(path)
+            ? parseMetricLines(onFile(path, 'read', () => readFileSync(path, 'utf8')), path, 'delete it to run that run again', log) as unknown as IterationMetrics[]
+            : [];
+          if (rows.length !== iterations) {
+            const trainer = new Trainer(dev, config);
             rows = [];
             while (!trainer.done) rows.push(await trainer.iterate());
             writeFileAtomic(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+            trainer.rollout.destroy();
           }
-          trainer.rollout.destroy();
           done++;
           runs.push({
             env: e.env, algo, depth: depth.name, seed, steps: rows.map((r) => r.global_step), returns: rows.map((r) => r['charts/mean_return_100']),

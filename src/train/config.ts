@@ -192,3 +192,6 @@ export function parseField(field: keyof TrainConfig, raw: string): unknown {
 export function configLayout(env: EnvSpec, c: TrainConfig): PolicyLayout {
   return policyLayout(env, { actorHidden: c.actorHidden, criticHidden: c.criticHidden, activation: c.activation, critic: getAlgorithm(c.algo).critic !== false });
 }
+
+/** Iterations a run of this config trains: whole batches of numEnvs × numSteps within totalTimesteps. */
+export const numIterationsOf = (c: TrainConfig) => Math.floor(c.totalTimesteps / (c.numEnvs * c.numSteps));

@@ -12,7 +12,7 @@ import { adamPartialsSize } from '../kernels/adam.js';
 import { actionDim, getEnv, type EnvSpec } from '../envs/spec.js';
 import { initPolicyParams, type PolicyLayout } from '../nn/policy.js';
 import { CpuRng } from '../util/random.js';
-import { configLayout, DISCRETE_DEFAULTS, makeConfig, type TrainConfig } from './config.js';
+import { configLayout, DISCRETE_DEFAULTS, makeConfig, numIterationsOf, type TrainConfig } from './config.js';
 import { Rollout } from './rollout.js';
 import { hostSteppedEnvSpec, isJsEnvSpec, type JsEnvSpec } from '../envs/js_env.js';
 import { JsRollout } from './js_rollout.js';
@@ -130,7 +130,7 @@ export class Trainer {
     const N = c.numEnvs, T = c.numSteps;
     this.batchSize = N * T;
     this.minibatchSize = this.batchSize / c.numMinibatches;
-    this.numIterations = Math.floor(c.totalTimesteps / this.batchSize);
+    this.numIterations = numIterationsOf(c);
     const D = actionDim(this.env);
 
     // ---- parameters, optimiser state, scalars, metrics (allocated once)
