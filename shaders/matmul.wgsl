@@ -5,6 +5,8 @@
 //             [dW; db] = [X, 1]ᵀ·dY     (TRANS_A, ONES_ROW: op(A) gains a last row of ones, so C's last
 //                                        row is the bias gradient Σ_rows dY; it lands on b when b follows W)
 // Batch items are p.stride* elements apart (0 shares an operand: actor and critic as a batch of 2).
+// Agents (src/gpu/agents.ts) are an outer batch: workgroup z = item + batch · agent, and each
+// operand of agent k sits p.agent* · k elements further (0: one operand shared by every agent).
 // Variants (llm.c style): matmul_naive (1 output/thread), matmul_regblock (4×4 outputs/thread,
 // no workgroup memory, no barriers), matmul_regblock_vec4 (the same, B rows as vec4),
 // matmul_regblock8 (8×8 outputs/thread: fastest on SwiftShader), matmul_tiled (64×64 tile in
@@ -45,23 +47,28 @@ struct MatmulParams {
   offA: u32, offB: u32, offC: u32, offBias: u32,       // element offsets into each buffer
   strideA: u32, strideB: u32, strideC: u32, strideBias: u32, // elements between batch items
   offGate: u32, strideGate: u32, rowsA: u32, _pad1: u32,  // rowsA: rows of op(A) stored (M, or M - 1 with ONES_ROW)
+  agentA: u32, agentB: u32, agentC: u32, agentBias: u32,   // elements between agents' operands
+  agentGate: u32, _pad2: u32, _pad3: u32, _pad4: u32,
 }
 
+// Element offset of batch item `b` (workgroup z: item + batch · agent) given its two strides.
+fn item(b: u32, stride: u32, agent_stride: u32) -> u32 { return (b % p.batch) * stride + (b / p.batch) * agent_stride; }
+
 @group(0) @binding(0) var<uniform> p: MatmulParams;
-@group(0) @binding(1) var<storage, read> A: array<f32>;        // [batch, rowsA, K], or [batch, K, rowsA] if TRANS_A
-@group(0) @binding(2) var<storage, read> B: array<f32>;        // [batch, K, N], or [batch, N, K] if TRANS_B
-@group(0) @binding(3) var<storage, read> bias: array<f32>;     // [batch, N] (read only if HAS_BIAS)
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;  // [batch, M, N]
-@group(0) @binding(5) var<storage, read> gate: array<f32>;     // [batch, M, N] activations (read only if GATE != 0)
+@group(0) @binding(1) var<storage, read> A: array<f32>;        // [agents, batch, rowsA, K], or [agents, batch, K, rowsA] if TRANS_A
+@group(0) @binding(2) var<storage, read> B: array<f32>;        // [agents, batch, K, N], or [agents, batch, N, K] if TRANS_B
+@group(0) @binding(3) var<storage, read> bias: array<f32>;     // [agents, batch, N] (read only if HAS_BIAS)
+@group(0) @binding(4) var<storage, read_write> C: array<f32>;  // [agents, batch, M, N]
+@group(0) @binding(5) var<storage, read> gate: array<f32>;     // [agents, batch, M, N] activations (read only if GATE != 0)
 @group(0) @binding(6) var<storage, read> B4: array<vec4f>;     // the B buffer again, as 4-wide rows (matmul_regblock_vec4)
 
 fn a_index(b: u32, m: u32, k: u32) -> u32 {
-  if (TRANS_A) { return p.offA + b * p.strideA + k * p.rowsA + m; }
-  return p.offA + b * p.strideA + m * p.K + k;
+  if (TRANS_A) { return p.offA + item(b, p.strideA, p.agentA) + k * p.rowsA + m; }
+  return p.offA + item(b, p.strideA, p.agentA) + m * p.K + k;
 }
 fn b_index(b: u32, k: u32, n: u32) -> u32 {
-  if (TRANS_B) { return p.offB + b * p.strideB + n * p.K + k; }
-  return p.offB + b * p.strideB + k * p.N + n;
+  if (TRANS_B) { return p.offB + item(b, p.strideB, p.agentB) + n * p.K + k; }
+  return p.offB + item(b, p.strideB, p.agentB) + k * p.N + n;
 }
 
 // Start indices (k = 0) in A of rows m0..m0+3, clamped to the last stored row (loads stay in
@@ -95,10 +102,10 @@ fn ones_row_select(m: u32, c: vec4f, ones: vec4f, swap: bool) -> vec4f {
 
 fn epilogue(b: u32, m: u32, n: u32, acc: f32) {
   var v = acc;
-  if (HAS_BIAS) { v += bias[p.offBias + b * p.strideBias + n]; }
+  if (HAS_BIAS) { v += bias[p.offBias + item(b, p.strideBias, p.agentBias) + n]; }
   v = activate(v, ACT);
-  if (GATE != 0u) { v *= activate_grad_from_output(gate[p.offGate + b * p.strideGate + m * p.N + n], GATE); }
-  let ci = p.offC + b * p.strideC + m * p.N + n;
+  if (GATE != 0u) { v *= activate_grad_from_output(gate[p.offGate + item(b, p.strideGate, p.agentGate) + m * p.N + n], GATE); }
+  let ci = p.offC + item(b, p.strideC, p.agentC) + m * p.N + n;
   if (ACCUM) { v += C[ci]; }
   C[ci] = v;
 }
@@ -184,7 +191,7 @@ fn matmul_regblock_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
   let aStepK = select(1u, p.rowsA, TRANS_A);
   let ar = a_rows(b, m0);
   let a0 = ar.x; let a1 = ar.y; let a2 = ar.z; let a3 = ar.w;
-  let bq = (p.offB + b * p.strideB + n0) / 4u;
+  let bq = (p.offB + item(b, p.strideB, p.agentB) + n0) / 4u;
   let bStep = p.N / 4u;
   var c0 = vec4f(0.0);
   var c1 = vec4f(0.0);

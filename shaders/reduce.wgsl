@@ -4,27 +4,31 @@
 //   col_stats: out[c] = (sum, mean, unbiased var)  one workgroup per column, two-pass in f32
 //   normalize: y = (x - mean)/(std + eps)          with mean and var from col_stats (column 0)
 //   sumsq_partial: partial[g] = Σ x² over a strided slice (one invocation per partial)
+// Agents (src/gpu/agents.ts) run along workgroup z: agent k reads x from k·agentIn and writes
+// out from k·agentOut further.
 
 //! kernels
 
 override ACCUM: bool = false;
 
-struct ReduceParams { R: u32, C: u32, offIn: u32, offOut: u32, scale: f32, eps: f32, _pad0: u32, _pad1: u32 }
+struct ReduceParams { R: u32, C: u32, offIn: u32, offOut: u32, scale: f32, eps: f32, agentIn: u32, agentOut: u32 }
 
 @group(0) @binding(0) var<uniform> p: ReduceParams;
-@group(0) @binding(1) var<storage, read> x: array<f32>;          // [R, C] (sumsq_partial: [R] flat)
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;  // col_sum [C]; col_stats [C, 3]; normalize [R, C]; sumsq_partial [C]
+@group(0) @binding(1) var<storage, read> x: array<f32>;          // [agents][R, C] (sumsq_partial: [agents][R] flat)
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;  // [agents]: col_sum [C]; col_stats [C, 3]; normalize [R, C]; sumsq_partial [C]
 @group(0) @binding(3) var<storage, read> stats: array<f32>;      // normalize: [C, 3] from col_stats
 
 @compute @workgroup_size(64)
 fn col_sum(@builtin(global_invocation_id) gid: vec3u) {
   let c = gid.x;
   if (c >= p.C) { return; }
+  let xi = p.offIn + gid.z * p.agentIn;
+  let oi = p.offOut + gid.z * p.agentOut;
   var s = 0.0;
-  for (var r = 0u; r < p.R; r++) { s += x[p.offIn + r * p.C + c]; }
+  for (var r = 0u; r < p.R; r++) { s += x[xi + r * p.C + c]; }
   s *= p.scale;
-  if (ACCUM) { s += out[p.offOut + c]; }
-  out[p.offOut + c] = s;
+  if (ACCUM) { s += out[oi + c]; }
+  out[oi + c] = s;
 }
 
 const WG: u32 = 64u;
@@ -45,17 +49,19 @@ fn tree_sum(lid: u32, v: f32) -> f32 {
 @compute @workgroup_size(64)
 fn col_stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let c = wid.x;
+  let xi = p.offIn + wid.z * p.agentIn;
+  let oi = p.offOut + wid.z * p.agentOut;
   var s = 0.0;
-  for (var r = lid; r < p.R; r += WG) { s += x[p.offIn + r * p.C + c]; }
+  for (var r = lid; r < p.R; r += WG) { s += x[xi + r * p.C + c]; }
   let sum = tree_sum(lid, s);
   let mean = sum / f32(p.R);
   var q = 0.0;
-  for (var r = lid; r < p.R; r += WG) { let d = x[p.offIn + r * p.C + c] - mean; q += d * d; }
+  for (var r = lid; r < p.R; r += WG) { let d = x[xi + r * p.C + c] - mean; q += d * d; }
   let ss = tree_sum(lid, q);
   if (lid == 0u) {
-    out[p.offOut + 3u * c] = sum;
-    out[p.offOut + 3u * c + 1u] = mean;
-    out[p.offOut + 3u * c + 2u] = select(0.0, ss / f32(p.R - 1u), p.R > 1u);
+    out[oi + 3u * c] = sum;
+    out[oi + 3u * c + 1u] = mean;
+    out[oi + 3u * c + 2u] = select(0.0, ss / f32(p.R - 1u), p.R > 1u);
   }
 }
 
@@ -71,7 +77,8 @@ fn normalize(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: ve
 fn sumsq_partial(@builtin(global_invocation_id) gid: vec3u) {
   let g = gid.x;
   if (g >= p.C) { return; }
+  let xi = p.offIn + gid.z * p.agentIn;
   var s = 0.0;
-  for (var i = g; i < p.R; i += p.C) { let v = x[p.offIn + i]; s += v * v; }
-  out[p.offOut + g] = s;
+  for (var i = g; i < p.R; i += p.C) { let v = x[xi + i]; s += v * v; }
+  out[p.offOut + gid.z * p.agentOut + g] = s;
 }

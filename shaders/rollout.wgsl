@@ -7,42 +7,49 @@
 //   OBS_DIM, STATE_DIM, OUT_DIM (logits or means), ACT_DIM (1 for discrete), HMAX,
 //   NET_LAYERS [2], NET_DIMS [2][MAXL+1], NET_W [2][MAXL], NET_B [2][MAXL] (net 0 actor, 1 critic),
 //   LOGSTD_OFF (continuous), ACT_LOW / ACT_HIGH [ACT_DIM] (continuous), HIDDEN_ACT, HAS_CRITIC (false: no
-//   value network, every value stored is 0).
+//   value network, every value stored is 0), AGENTS, AGENT_COUNTS (AGENTS rounded up to 4); and the
+//   structs RolloutParams and AgentRollout (src/train/rollout.ts).
+// Agents (src/gpu/agents.ts): invocation g runs environment n = g % N of agent g / N, with that
+// agent's parameters, trajectory, statistics, episode log and RNG seed (rp.agent* strides apart);
+// environment state, books and sums are [agents · N, …] rows.
 
 //! kernels
 
-struct RolloutParams {
-  N: u32, T: u32, seed: u32, counterBase: u32,  // counterBase: global step of t = 0 (RNG counter)
-  maxEpisodeSteps: u32, logCapacity: u32, obsNorm: u32, bootstrap: u32,
-  offObs: u32, offActions: u32, offLogp: u32, offDist: u32,   // element offsets of traj sections
-  offValues: u32, offRewards: u32, offTerm: u32, offTrunc: u32,
-  offFinalValues: u32, offFinalObs: u32, rewardNorm: u32, gamma: f32,    // gamma: discount of the reward scaler
-  deterministic: u32,                                                     // 1: argmax / mean actions (evaluation)
-  groupSize: u32,  // 0: continuing (same-step autoreset); G > 0: episodic groups, see rollout()
-  offValid: u32,   // element offset of the valid section (episodic groups only)
-  _pad0: u32,
-}
-
-// Episode log: count of episodes ended in this rollout, then up to logCapacity entries
-// (f32 bits of the return, f32 bits of the length, t·N + n, unused). Integers are stored as
-// u32 (not bitcast into f32) so no denormal flush can change them.
-struct EpisodeLog { count: atomic<u32>, _pad0: u32, _pad1: u32, _pad2: u32, entries: array<vec4u> }
+// Episode log: per agent the count of episodes ended in this rollout, then per agent up to
+// logCapacity entries (f32 bits of the return, f32 bits of the length, t·N + n, unused).
+// Integers are stored as u32 (not bitcast into f32) so no denormal flush can change them.
+struct EpisodeLog { count: array<atomic<u32>, AGENT_COUNTS>, entries: array<vec4u> }
 
 @group(0) @binding(0) var<uniform> rp: RolloutParams;
-@group(0) @binding(1) var<storage, read> params: array<f32>;           // [P] actor, critic, log-std
-@group(0) @binding(2) var<storage, read_write> env_state: array<f32>;  // [N, STATE_DIM]
-@group(0) @binding(3) var<storage, read_write> env_book: array<f32>;   // [N, 4]: episode step, episode return, -, -
-@group(0) @binding(4) var<storage, read_write> traj: array<f32>;       // sections: obs [T+1,N,OBS_DIM], actions [T,N,ACT_DIM],
+@group(0) @binding(1) var<storage, read> params: array<f32>;           // [agents][P] actor, critic, log-std
+@group(0) @binding(2) var<storage, read_write> env_state: array<f32>;  // [agents · N, STATE_DIM]
+@group(0) @binding(3) var<storage, read_write> env_book: array<f32>;   // [agents · N, 4]: episode step, episode return, discounted return, -
+@group(0) @binding(4) var<storage, read_write> traj: array<f32>;       // [agents] sections: obs [T+1,N,OBS_DIM], actions [T,N,ACT_DIM],
                                                                         // logp [T,N], dist [T,N,OUT_DIM], values [T+1,N], rewards,
                                                                         // terminated, truncated (0/1), final values [T,N],
                                                                         // final observations [T,N,OBS_DIM] (rows where an episode ended),
                                                                         // valid [T,N] (episodic groups: 1 while the episode runs, 0 after)
 @group(0) @binding(5) var<storage, read_write> episodes: EpisodeLog;
-@group(0) @binding(6) var<storage, read_write> norm_stats: array<f32>; // [NORM_STATS]: obs mean [OBS_DIM], obs var [OBS_DIM],
+@group(0) @binding(6) var<storage, read_write> norm_stats: array<f32>; // [agents][NORM_STATS]: obs mean [OBS_DIM], obs var [OBS_DIM],
                                                                         // return mean, return var, obs count, return count
-@group(0) @binding(7) var<storage, read_write> norm_acc: array<f32>;   // [N, NORM_ACC]: this rollout's centred sums per env
+@group(0) @binding(7) var<storage, read_write> norm_acc: array<f32>;   // [agents · N, NORM_ACC]: this rollout's centred sums per env
 @group(0) @binding(8) var<storage, read_write> act_out: array<f32>;    // [N, ACT_DIM] actions for a JS environment (policy_act)
-@group(0) @binding(9) var<storage, read> params4: array<vec4f>;        // the params buffer again as vec4 (W and b offsets are 4-aligned)
+@group(0) @binding(9) var<storage, read> params4: array<vec4f>;        // the params buffer again as vec4 (W and b offsets and the agent stride are 4-aligned)
+@group(0) @binding(10) var<storage, read> agent_table: array<AgentRollout>;  // [agents]: RNG seed, reward scaler's discount
+
+// Where this invocation's agent starts in each per-agent array, and its seed.
+var<private> ag_params: u32;
+var<private> ag_traj: u32;
+var<private> ag_norm: u32;
+var<private> agent_seed: u32;
+var<private> agent_gamma: f32;
+fn enter_agent(k: u32) {
+  ag_params = k * rp.agentParams;
+  ag_traj = k * rp.agentTraj;
+  ag_norm = k * rp.agentNormStats;
+  agent_seed = agent_table[k].seed;
+  agent_gamma = agent_table[k].rewardGamma;
+}
 
 // Running statistics of observations and discounted returns (CleanRL's NormalizeObservation and
 // NormalizeReward), frozen during a rollout and merged after it by update_norm_stats.
@@ -73,8 +80,8 @@ fn mlp_forward(net: u32) -> u32 {
       // 4 inputs × 4 outputs per iteration: one private vec4 read per 16 multiply-adds.
       let rows = dout / 4u;
       for (var o4 = 0u; o4 < rows; o4++) {
-        var acc = params4[b / 4u + o4];
-        var row = w / 4u + o4;
+        var acc = params4[(ag_params + b) / 4u + o4];
+        var row = (ag_params + w) / 4u + o4;
         for (var i4 = 0u; i4 < din / 4u; i4++) {
           let x = hv[src / 4u + i4];
           acc += x.x * params4[row] + x.y * params4[row + rows] + x.z * params4[row + 2u * rows] + x.w * params4[row + 3u * rows];
@@ -85,15 +92,15 @@ fn mlp_forward(net: u32) -> u32 {
       }
     } else if (dout % 4u == 0u) {
       for (var o4 = 0u; o4 < dout / 4u; o4++) {
-        var acc = params4[b / 4u + o4];
-        for (var i = 0u; i < din; i++) { acc += hget(src + i) * params4[(w + i * dout) / 4u + o4]; }
+        var acc = params4[(ag_params + b) / 4u + o4];
+        for (var i = 0u; i < din; i++) { acc += hget(src + i) * params4[(ag_params + w + i * dout) / 4u + o4]; }
         if (hidden) { acc = vec4f(activate(acc.x, HIDDEN_ACT), activate(acc.y, HIDDEN_ACT), activate(acc.z, HIDDEN_ACT), activate(acc.w, HIDDEN_ACT)); }
         hv[dst / 4u + o4] = acc;
       }
     } else {
       for (var o = 0u; o < dout; o++) {
-        var acc = params[b + o];
-        for (var i = 0u; i < din; i++) { acc += hget(src + i) * params[w + i * dout + o]; }
+        var acc = params[ag_params + b + o];
+        for (var i = 0u; i < din; i++) { acc += hget(src + i) * params[ag_params + w + i * dout + o]; }
         if (hidden) { acc = activate(acc, HIDDEN_ACT); }
         hset(dst + o, acc);
       }
@@ -109,13 +116,13 @@ fn load_obs(s: EnvState, base: u32, store: bool, count: bool) {
   for (var i = 0u; i < OBS_DIM; i++) {
     var x = env_observe(s, i);
     if (count && rp.obsNorm != 0u) {
-      let c = x - norm_stats[i];
+      let c = x - norm_stats[ag_norm + i];
       obs_acc[i] += c;
       obs_acc[OBS_DIM + i] += c * c;
     }
-    if (rp.obsNorm != 0u) { x = clamp((x - norm_stats[i]) / sqrt(norm_stats[OBS_DIM + i] + 1e-8), -10.0, 10.0); }
+    if (rp.obsNorm != 0u) { x = clamp((x - norm_stats[ag_norm + i]) / sqrt(norm_stats[ag_norm + OBS_DIM + i] + 1e-8), -10.0, 10.0); }
     hset(i, x);
-    if (store) { traj[base + i] = x; }
+    if (store) { traj[ag_traj + base + i] = x; }
   }
 }
 
@@ -127,7 +134,7 @@ fn critic_value() -> f32 {
 }
 
 fn reset_uniforms(n: u32, counter: u32, purpose: u32) -> vec4f {
-  let x = rand4(rp.seed, n, counter, purpose);
+  let x = rand4(agent_seed, n, counter, purpose);
   return vec4f(u01(x.x), u01(x.y), u01(x.z), u01(x.w));
 }
 
@@ -136,14 +143,17 @@ var<private> head: array<f32, OUT_DIM>;
 
 @compute @workgroup_size(64)
 fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let n = gid.x + gid.y * nwg.x * 64u;
-  if (n >= rp.N) { return; }
+  let g = gid.x + gid.y * nwg.x * 64u;
+  if (g >= rp.N * AGENTS) { return; }
+  let agent = g / rp.N;
+  let n = g % rp.N;
+  enter_agent(agent);
   let N = rp.N;
   var s: EnvState;
-  for (var k = 0u; k < STATE_DIM; k++) { s[k] = env_state[n * STATE_DIM + k]; }
-  var ep_step = env_book[4u * n];
-  var ep_return = env_book[4u * n + 1u];
-  var disc_return = env_book[4u * n + 2u];
+  for (var k = 0u; k < STATE_DIM; k++) { s[k] = env_state[g * STATE_DIM + k]; }
+  var ep_step = env_book[4u * g];
+  var ep_return = env_book[4u * g + 1u];
+  var disc_return = env_book[4u * g + 2u];
   for (var k = 0u; k < NORM_ACC; k++) { obs_acc[k] = 0.0; }
   // Episodic groups (GRPO): the G environments of group n / G all start this rollout from one
   // state, keyed by the group and the rollout's first counter, and run one episode each with
@@ -164,13 +174,13 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
       store_masked_row(i);
       continue;
     }
-    if (episodic) { traj[rp.offValid + i] = 1.0; }
+    if (episodic) { traj[ag_traj + rp.offValid + i] = 1.0; }
     // Critic first (its output overwrites h), then the actor on a fresh copy of the observation.
     load_obs(s, rp.offObs + i * OBS_DIM, true, true);
-    traj[rp.offValues + i] = critic_value();
+    traj[ag_traj + rp.offValues + i] = critic_value();
     load_obs(s, 0u, false, false);
     let out = mlp_forward(0u);
-    for (var k = 0u; k < OUT_DIM; k++) { head[k] = hget(out + k); traj[rp.offDist + i * OUT_DIM + k] = head[k]; }
+    for (var k = 0u; k < OUT_DIM; k++) { head[k] = hget(out + k); traj[ag_traj + rp.offDist + i * OUT_DIM + k] = head[k]; }
     let res = env_step(s, sample_action(i, n, counter));
     ep_step += 1.0;
     ep_return += res.reward;
@@ -179,22 +189,22 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
     var reward = res.reward;
     if (rp.rewardNorm != 0u) {
       // NormalizeReward: scale by the std of the discounted return, then clip to ±10.
-      disc_return = disc_return * rp.gamma + res.reward;
-      let c = disc_return - norm_stats[2u * OBS_DIM];
+      disc_return = disc_return * agent_gamma + res.reward;
+      let c = disc_return - norm_stats[ag_norm + 2u * OBS_DIM];
       obs_acc[2u * OBS_DIM] += c;
       obs_acc[2u * OBS_DIM + 1u] += c * c;
-      reward = clamp(res.reward / sqrt(norm_stats[2u * OBS_DIM + 1u] + 1e-8), -10.0, 10.0);
+      reward = clamp(res.reward / sqrt(norm_stats[ag_norm + 2u * OBS_DIM + 1u] + 1e-8), -10.0, 10.0);
     }
-    traj[rp.offRewards + i] = reward;
-    traj[rp.offTerm + i] = select(0.0, 1.0, terminated);
-    traj[rp.offTrunc + i] = select(0.0, 1.0, truncated);
-    traj[rp.offFinalValues + i] = 0.0;
+    traj[ag_traj + rp.offRewards + i] = reward;
+    traj[ag_traj + rp.offTerm + i] = select(0.0, 1.0, terminated);
+    traj[ag_traj + rp.offTrunc + i] = select(0.0, 1.0, truncated);
+    traj[ag_traj + rp.offFinalValues + i] = 0.0;
     if (terminated || truncated) {
       // Same-step autoreset: the ended episode's last observation is kept here.
       load_obs(res.state, rp.offFinalObs + i * OBS_DIM, true, false);
-      if (truncated && rp.bootstrap != 0u) { traj[rp.offFinalValues + i] = critic_value(); }
-      let slot = atomicAdd(&episodes.count, 1u);
-      if (slot < rp.logCapacity) { episodes.entries[slot] = vec4u(bitcast<u32>(ep_return), bitcast<u32>(ep_step), i, 0u); }
+      if (truncated && rp.bootstrap != 0u) { traj[ag_traj + rp.offFinalValues + i] = critic_value(); }
+      let slot = atomicAdd(&episodes.count[agent], 1u);
+      if (slot < rp.logCapacity) { episodes.entries[agent * rp.logCapacity + slot] = vec4u(bitcast<u32>(ep_return), bitcast<u32>(ep_step), i, 0u); }
       ended = episodic;
       if (episodic) { s = res.state; } else { s = env_reset(reset_uniforms(n, counter, 1u)); }
       ep_step = 0.0;
@@ -206,34 +216,36 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   }
   // Bootstrap row T: the observation and value after the last step.
   load_obs(s, rp.offObs + rp.T * N * OBS_DIM + n * OBS_DIM, true, false);
-  traj[rp.offValues + rp.T * N + n] = critic_value();
-  for (var k = 0u; k < STATE_DIM; k++) { env_state[n * STATE_DIM + k] = s[k]; }
-  env_book[4u * n] = ep_step;
-  env_book[4u * n + 1u] = ep_return;
-  env_book[4u * n + 2u] = disc_return;
-  for (var k = 0u; k < NORM_ACC; k++) { norm_acc[n * NORM_ACC + k] = obs_acc[k]; }
+  traj[ag_traj + rp.offValues + rp.T * N + n] = critic_value();
+  for (var k = 0u; k < STATE_DIM; k++) { env_state[g * STATE_DIM + k] = s[k]; }
+  env_book[4u * g] = ep_step;
+  env_book[4u * g + 1u] = ep_return;
+  env_book[4u * g + 2u] = disc_return;
+  for (var k = 0u; k < NORM_ACC; k++) { norm_acc[g * NORM_ACC + k] = obs_acc[k]; }
 }
 
 // A row of an environment whose episode ended earlier in this rollout (episodic groups).
 fn store_masked_row(i: u32) {
-  traj[rp.offValid + i] = 0.0;
-  for (var k = 0u; k < OBS_DIM; k++) { traj[rp.offObs + i * OBS_DIM + k] = 0.0; }
-  for (var k = 0u; k < ACT_DIM; k++) { traj[rp.offActions + i * ACT_DIM + k] = 0.0; }
-  for (var k = 0u; k < OUT_DIM; k++) { traj[rp.offDist + i * OUT_DIM + k] = 0.0; }
-  traj[rp.offLogp + i] = 0.0;
-  traj[rp.offValues + i] = 0.0;
-  traj[rp.offRewards + i] = 0.0;
-  traj[rp.offTerm + i] = 0.0;
-  traj[rp.offTrunc + i] = 0.0;
-  traj[rp.offFinalValues + i] = 0.0;
+  traj[ag_traj + rp.offValid + i] = 0.0;
+  for (var k = 0u; k < OBS_DIM; k++) { traj[ag_traj + rp.offObs + i * OBS_DIM + k] = 0.0; }
+  for (var k = 0u; k < ACT_DIM; k++) { traj[ag_traj + rp.offActions + i * ACT_DIM + k] = 0.0; }
+  for (var k = 0u; k < OUT_DIM; k++) { traj[ag_traj + rp.offDist + i * OUT_DIM + k] = 0.0; }
+  traj[ag_traj + rp.offLogp + i] = 0.0;
+  traj[ag_traj + rp.offValues + i] = 0.0;
+  traj[ag_traj + rp.offRewards + i] = 0.0;
+  traj[ag_traj + rp.offTerm + i] = 0.0;
+  traj[ag_traj + rp.offTrunc + i] = 0.0;
+  traj[ag_traj + rp.offFinalValues + i] = 0.0;
 }
 
 // Merges this rollout's sums into the running statistics (Chan et al.'s parallel update),
-// one invocation per statistic: obs components 0..OBS_DIM-1, then the return.
+// one invocation per statistic: obs components 0..OBS_DIM-1, then the return; agents along z.
 @compute @workgroup_size(64)
 fn update_norm_stats(@builtin(global_invocation_id) gid: vec3u) {
   let k = gid.x;
   if (k > OBS_DIM) { return; }
+  enter_agent(gid.z);
+  let rows = gid.z * rp.N;
   let is_ret = k == OBS_DIM;
   if (is_ret && rp.rewardNorm == 0u) { return; }
   if (!is_ret && rp.obsNorm == 0u) { return; }
@@ -245,53 +257,55 @@ fn update_norm_stats(@builtin(global_invocation_id) gid: vec3u) {
   let cnt = select(2u * OBS_DIM + 2u, 2u * OBS_DIM + 3u, is_ret);
   var s1 = 0.0;
   var s2 = 0.0;
-  for (var n = 0u; n < rp.N; n++) { s1 += norm_acc[n * NORM_ACC + a]; s2 += norm_acc[n * NORM_ACC + b]; }
-  let mean = norm_stats[a];
-  let var_old = norm_stats[b];
-  let count = norm_stats[cnt];
+  for (var n = rows; n < rows + rp.N; n++) { s1 += norm_acc[n * NORM_ACC + a]; s2 += norm_acc[n * NORM_ACC + b]; }
+  let mean = norm_stats[ag_norm + a];
+  let var_old = norm_stats[ag_norm + b];
+  let count = norm_stats[ag_norm + cnt];
   let delta = s1 / nb;                     // batch mean minus running mean
   let batch_var = max(s2 / nb - delta * delta, 0.0);
   let total = count + nb;
-  norm_stats[a] = mean + delta * nb / total;
-  norm_stats[b] = (var_old * count + batch_var * nb + delta * delta * count * nb / total) / total;
-  norm_stats[cnt] = total;
+  norm_stats[ag_norm + a] = mean + delta * nb / total;
+  norm_stats[ag_norm + b] = (var_old * count + batch_var * nb + delta * delta * count * nb / total) / total;
+  norm_stats[ag_norm + cnt] = total;
 }
 
 // One policy step for environments stepped outside the GPU (JS environments). The host wrote the
 // raw observations of row t into traj; t arrives in `maxEpisodeSteps` (unused otherwise on this
 // path: the JS environment does its own time limits). Row t = T only gets values (bootstrap).
-// Actions go to act_out for the host; the continuous ones stored there are unclipped.
+// Actions go to act_out for the host; the continuous ones stored there are unclipped. One agent.
 @compute @workgroup_size(64)
 fn policy_act(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let n = gid.x + gid.y * nwg.x * 64u;
   if (n >= rp.N) { return; }
+  enter_agent(0u);
   let t = rp.maxEpisodeSteps;  // the row this call fills
   let i = t * rp.N + n;
   for (var k = 0u; k < OBS_DIM; k++) {
-    var x = traj[rp.offObs + i * OBS_DIM + k];
-    if (rp.obsNorm != 0u) { x = clamp((x - norm_stats[k]) / sqrt(norm_stats[OBS_DIM + k] + 1e-8), -10.0, 10.0); }
-    traj[rp.offObs + i * OBS_DIM + k] = x;
+    var x = traj[ag_traj + rp.offObs + i * OBS_DIM + k];
+    if (rp.obsNorm != 0u) { x = clamp((x - norm_stats[ag_norm + k]) / sqrt(norm_stats[ag_norm + OBS_DIM + k] + 1e-8), -10.0, 10.0); }
+    traj[ag_traj + rp.offObs + i * OBS_DIM + k] = x;
     hset(k, x);
   }
-  traj[rp.offValues + i] = critic_value();
+  traj[ag_traj + rp.offValues + i] = critic_value();
   if (t == rp.T) { return; }
-  for (var k = 0u; k < OBS_DIM; k++) { hset(k, traj[rp.offObs + i * OBS_DIM + k]); }
+  for (var k = 0u; k < OBS_DIM; k++) { hset(k, traj[ag_traj + rp.offObs + i * OBS_DIM + k]); }
   let out = mlp_forward(0u);
-  for (var k = 0u; k < OUT_DIM; k++) { head[k] = hget(out + k); traj[rp.offDist + i * OUT_DIM + k] = head[k]; }
+  for (var k = 0u; k < OUT_DIM; k++) { head[k] = hget(out + k); traj[ag_traj + rp.offDist + i * OUT_DIM + k] = head[k]; }
   _ = sample_action(i, n, rp.counterBase + t);
-  for (var k = 0u; k < ACT_DIM; k++) { act_out[n * ACT_DIM + k] = traj[rp.offActions + i * ACT_DIM + k]; }
+  for (var k = 0u; k < ACT_DIM; k++) { act_out[n * ACT_DIM + k] = traj[ag_traj + rp.offActions + i * ACT_DIM + k]; }
 }
 
 // Resets every environment (run once at the start of training; `counterBase` keys the draw).
 @compute @workgroup_size(64)
 fn reset_all(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let n = gid.x + gid.y * nwg.x * 64u;
-  if (n >= rp.N) { return; }
-  let s = env_reset(reset_uniforms(n, rp.counterBase, 2u));
-  for (var k = 0u; k < STATE_DIM; k++) { env_state[n * STATE_DIM + k] = s[k]; }
-  env_book[4u * n] = 0.0;
-  env_book[4u * n + 1u] = 0.0;
-  env_book[4u * n + 2u] = 0.0;
+  let g = gid.x + gid.y * nwg.x * 64u;
+  if (g >= rp.N * AGENTS) { return; }
+  enter_agent(g / rp.N);
+  let s = env_reset(reset_uniforms(g % rp.N, rp.counterBase, 2u));
+  for (var k = 0u; k < STATE_DIM; k++) { env_state[g * STATE_DIM + k] = s[k]; }
+  env_book[4u * g] = 0.0;
+  env_book[4u * g + 1u] = 0.0;
+  env_book[4u * g + 2u] = 0.0;
 }
 
 //! discrete
@@ -301,13 +315,13 @@ fn old_logit_at(r: u32, i: u32) -> f32 { return head[i]; }
 
 fn sample_action(i: u32, n: u32, counter: u32) -> u32 {
   let lse = cat_lse(0u, OUT_DIM);
-  var a = cat_sample(0u, OUT_DIM, lse, u01(rand4(rp.seed, n, counter, 0u).x));
+  var a = cat_sample(0u, OUT_DIM, lse, u01(rand4(agent_seed, n, counter, 0u).x));
   if (rp.deterministic != 0u) {
     a = 0u;
     for (var k = 1u; k < OUT_DIM; k++) { if (head[k] > head[a]) { a = k; } }
   }
-  traj[rp.offActions + i] = f32(a);
-  traj[rp.offLogp + i] = head[a] - lse;
+  traj[ag_traj + rp.offActions + i] = f32(a);
+  traj[ag_traj + rp.offLogp + i] = head[a] - lse;
   return a;
 }
 
@@ -317,24 +331,24 @@ fn sample_action(i: u32, n: u32, counter: u32) -> u32 {
 var<private> act_vec: array<f32, ACT_DIM>;
 fn mean_at(r: u32, j: u32) -> f32 { return head[j]; }
 fn old_mean_at(r: u32, j: u32) -> f32 { return head[j]; }
-fn logstd_at(j: u32) -> f32 { return params[LOGSTD_OFF + j]; }
-fn old_logstd_at(j: u32) -> f32 { return params[LOGSTD_OFF + j]; }
+fn logstd_at(j: u32) -> f32 { return params[ag_params + LOGSTD_OFF + j]; }
+fn old_logstd_at(j: u32) -> f32 { return params[ag_params + LOGSTD_OFF + j]; }
 fn action_at(r: u32, j: u32) -> f32 { return act_vec[j]; }
 
 fn sample_action(i: u32, n: u32, counter: u32) -> array<f32, ACT_DIM> {
   var clipped: array<f32, ACT_DIM>;
   for (var j = 0u; j < ACT_DIM; j += 4u) {
-    let x = rand4(rp.seed, n, counter, 65536u * (j / 4u));
+    let x = rand4(agent_seed, n, counter, 65536u * (j / 4u));
     let n01 = box_muller(u01(x.x), u01(x.y));
     let n23 = box_muller(u01(x.z), u01(x.w));
     let z = array<f32, 4>(n01.x, n01.y, n23.x, n23.y);
     for (var q = 0u; q < 4u && j + q < ACT_DIM; q++) {
       let a = head[j + q] + select(exp(logstd_at(j + q)) * z[q], 0.0, rp.deterministic != 0u);
       act_vec[j + q] = a;
-      traj[rp.offActions + i * ACT_DIM + j + q] = a;
+      traj[ag_traj + rp.offActions + i * ACT_DIM + j + q] = a;
       clipped[j + q] = clamp(a, ACT_LOW[j + q], ACT_HIGH[j + q]);
     }
   }
-  traj[rp.offLogp + i] = gauss_logp(0u, ACT_DIM);
+  traj[ag_traj + rp.offLogp + i] = gauss_logp(0u, ACT_DIM);
   return clipped;
 }

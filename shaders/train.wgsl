@@ -17,6 +17,23 @@ override CLIP_VALUE: bool = true;
 override NORM_ADV: bool = true;
 override BOOTSTRAP_TRUNCATION: bool = false;
 
+// Agents (src/gpu/agents.ts) run along workgroup z: each kernel first sets the element where
+// agent z's copy of every per-agent array starts (TrainParams.agent*: 0 for a shared array).
+var<private> ag_traj: u32;  // into traj
+var<private> ag_perm: u32;  // into perm
+var<private> ag_mb: u32;  // into mb
+var<private> ag_metrics: u32;  // into metrics
+var<private> ag_scalars: u32;  // into scalars
+var<private> ag_params: u32;  // into params
+var<private> ag_head: u32;  // into head
+var<private> ag_value: u32;  // into value
+var<private> ag_dhead: u32;  // into dhead
+var<private> ag_diag: u32;  // into diag
+fn enter_agent(k: u32, u: TrainParams) {
+  ag_traj = k * u.agentTraj; ag_perm = k * u.agentPerm; ag_mb = k * u.agentMb; ag_metrics = k * u.agentMetrics; ag_scalars = k * u.agentScalars;
+  ag_params = k * u.agentParams; ag_head = k * u.agentHead; ag_value = k * u.agentValue; ag_dhead = k * u.agentDhead; ag_diag = k * u.agentDiag;
+}
+
 // Minibatch buffer sections (element offsets), B rows each.
 fn mb_obs(b: u32) -> u32 { return b * OBS_DIM; }
 fn mb_actions(B: u32) -> u32 { return B * OBS_DIM; }
@@ -27,37 +44,39 @@ fn mb_returns(B: u32) -> u32 { return mb_adv(B) + B; }
 fn mb_values(B: u32) -> u32 { return mb_adv(B) + 2u * B; }
 
 @group(0) @binding(0) var<uniform> tp: TrainParams;
-@group(0) @binding(1) var<storage, read_write> traj: array<f32>;      // packed trajectory (gae_traj writes adv/returns)
-@group(0) @binding(2) var<storage, read> perm: array<u32>;            // [epochs, T·N] permutations
-@group(0) @binding(3) var<storage, read_write> mb: array<f32>;        // minibatch sections, see mb_*
-@group(0) @binding(4) var<storage, read_write> metrics: array<f32>;   // [METRICS]: diagnostic means, Var(R), Var(R - V)
+@group(0) @binding(1) var<storage, read_write> traj: array<f32>;      // [agents] packed trajectory (gae_traj writes adv/returns)
+@group(0) @binding(2) var<storage, read> perm: array<u32>;            // [agents][epochs, T·N] permutations
+@group(0) @binding(3) var<storage, read_write> mb: array<f32>;        // [agents] minibatch sections, see mb_*
+@group(0) @binding(4) var<storage, read_write> metrics: array<f32>;   // [agents][METRICS]: diagnostic means, Var(R), Var(R - V)
 
 // ---- GAE over the packed trajectory
-fn gae_reward(i: u32) -> f32 { return traj[tp.offRewards + i]; }
-fn gae_value(i: u32) -> f32 { return traj[tp.offValues + i]; }
-fn gae_terminated(i: u32) -> bool { return traj[tp.offTerm + i] != 0.0; }
-fn gae_truncated(i: u32) -> bool { return traj[tp.offTrunc + i] != 0.0; }
-fn gae_final_value(i: u32) -> f32 { return traj[tp.offFinalValues + i]; }
-fn gae_store(i: u32, adv: f32, ret: f32) { traj[tp.offAdv + i] = adv; traj[tp.offReturns + i] = ret; }
+fn gae_reward(i: u32) -> f32 { return traj[ag_traj + tp.offRewards + i]; }
+fn gae_value(i: u32) -> f32 { return traj[ag_traj + tp.offValues + i]; }
+fn gae_terminated(i: u32) -> bool { return traj[ag_traj + tp.offTerm + i] != 0.0; }
+fn gae_truncated(i: u32) -> bool { return traj[ag_traj + tp.offTrunc + i] != 0.0; }
+fn gae_final_value(i: u32) -> f32 { return traj[ag_traj + tp.offFinalValues + i]; }
+fn gae_store(i: u32, adv: f32, ret: f32) { traj[ag_traj + tp.offAdv + i] = adv; traj[ag_traj + tp.offReturns + i] = ret; }
 
 @compute @workgroup_size(64)
 fn gae_traj(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  enter_agent(gid.z, tp);
   let n = gid.x + gid.y * nwg.x * 64u;
   if (n >= tp.N) { return; }
-  gae_env(n, tp.T, tp.N, tp.gamma, tp.lambda, BOOTSTRAP_TRUNCATION);
+  gae_env(n, tp.T, tp.N, scalars[ag_scalars + SCALAR_GAMMA], scalars[ag_scalars + SCALAR_GAE_LAMBDA], BOOTSTRAP_TRUNCATION);
 }
 
 // ---- explained variance of the old values for the GAE returns (CleanRL's diagnostic)
 var<workgroup> red: array<vec4f, 64>;
 
 @compute @workgroup_size(64)
-fn explained_variance(@builtin(local_invocation_index) lid: u32) {
+fn explained_variance(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u) {
+  enter_agent(wid.z, tp);
   let M = tp.T * tp.N;
   // Sums of R, R², (R - V), (R - V)² for the two variances.
   var s = vec4f(0.0);
   for (var i = lid; i < M; i += 64u) {
-    let r = traj[tp.offReturns + i];
-    let e = r - traj[tp.offValues + i];
+    let r = traj[ag_traj + tp.offReturns + i];
+    let e = r - traj[ag_traj + tp.offValues + i];
     s += vec4f(r, r * r, e, e * e);
   }
   red[lid] = s;
@@ -72,108 +91,112 @@ fn explained_variance(@builtin(local_invocation_index) lid: u32) {
     let var_r = t.y / m - (t.x / m) * (t.x / m);
     let var_e = t.w / m - (t.z / m) * (t.z / m);
     // The host forms 1 - var_e/var_r (NaN when var_r is 0, as CleanRL's np.nan).
-    metrics[METRIC_VAR_RETURNS] = var_r;
-    metrics[METRIC_VAR_RESIDUAL] = var_e;
+    metrics[ag_metrics + METRIC_VAR_RETURNS] = var_r;
+    metrics[ag_metrics + METRIC_VAR_RESIDUAL] = var_e;
   }
 }
 
 // ---- minibatch gather
 @compute @workgroup_size(64)
 fn gather_minibatch(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  enter_agent(gid.z, tp);
   let b = gid.x + gid.y * nwg.x * 64u;
   let B = tp.B;
   if (b >= B) { return; }
-  let i = perm[tp.permOffset + b];
-  for (var k = 0u; k < OBS_DIM; k++) { mb[mb_obs(b) + k] = traj[tp.offObs + i * OBS_DIM + k]; }
-  for (var k = 0u; k < ACT_DIM; k++) { mb[mb_actions(B) + b * ACT_DIM + k] = traj[tp.offActions + i * ACT_DIM + k]; }
-  mb[mb_logp(B) + b] = traj[tp.offLogp + i];
-  for (var k = 0u; k < OUT_DIM; k++) { mb[mb_dist(B) + b * OUT_DIM + k] = traj[tp.offDist + i * OUT_DIM + k]; }
-  mb[mb_adv(B) + b] = traj[tp.offAdv + i];
-  mb[mb_returns(B) + b] = traj[tp.offReturns + i];
-  mb[mb_values(B) + b] = traj[tp.offValues + i];
+  let i = perm[ag_perm + tp.permOffset + b];
+  for (var k = 0u; k < OBS_DIM; k++) { mb[ag_mb + mb_obs(b) + k] = traj[ag_traj + tp.offObs + i * OBS_DIM + k]; }
+  for (var k = 0u; k < ACT_DIM; k++) { mb[ag_mb + mb_actions(B) + b * ACT_DIM + k] = traj[ag_traj + tp.offActions + i * ACT_DIM + k]; }
+  mb[ag_mb + mb_logp(B) + b] = traj[ag_traj + tp.offLogp + i];
+  for (var k = 0u; k < OUT_DIM; k++) { mb[ag_mb + mb_dist(B) + b * OUT_DIM + k] = traj[ag_traj + tp.offDist + i * OUT_DIM + k]; }
+  mb[ag_mb + mb_adv(B) + b] = traj[ag_traj + tp.offAdv + i];
+  mb[ag_mb + mb_returns(B) + b] = traj[ag_traj + tp.offReturns + i];
+  mb[ag_mb + mb_values(B) + b] = traj[ag_traj + tp.offValues + i];
 }
 
 // ---- per-sample losses; bindings of this entry point only
 @group(0) @binding(0) var<uniform> lp: TrainParams;
-@group(0) @binding(1) var<storage, read> mbr: array<f32>;          // minibatch sections (read)
-@group(0) @binding(2) var<storage, read> head: array<f32>;         // [B, OUT_DIM] actor output: logits or means
-@group(0) @binding(3) var<storage, read> value: array<f32>;        // [B] critic output
-@group(0) @binding(4) var<storage, read> params: array<f32>;       // [P] (log-std for Gaussian policies)
-@group(0) @binding(5) var<storage, read> scalars: array<f32>;      // [SCALARS] the engine's record (SCALAR_*): learning rate,
+@group(0) @binding(1) var<storage, read> mbr: array<f32>;          // [agents] minibatch sections (read)
+@group(0) @binding(2) var<storage, read> head: array<f32>;         // [agents][B, OUT_DIM] actor output: logits or means
+@group(0) @binding(3) var<storage, read> value: array<f32>;        // [agents][B] critic output
+@group(0) @binding(4) var<storage, read> params: array<f32>;       // [agents][P] (log-std for Gaussian policies)
+@group(0) @binding(5) var<storage, read> scalars: array<f32>;      // [agents][SCALARS] the engine's record (SCALAR_*): learning rate,
                                                                     // advantage sum/mean/unbiased var (col_stats), objective
-                                                                    // coefficients, log-std at collection time [ACT_DIM]
-@group(0) @binding(6) var<storage, read_write> dhead: array<f32>;  // [B, OUT_DIM] dL/dhead, then [B] dL/dV, then [B, ACT_DIM] dL/dlogstd rows
-@group(0) @binding(7) var<storage, read_write> diag: array<f32>;   // [B, DIAG]
+                                                                    // coefficients, the agent's hyperparameters, log-std at
+                                                                    // collection time [ACT_DIM]; gae_traj binds it too
+@group(0) @binding(6) var<storage, read_write> dhead: array<f32>;  // [agents][B, OUT_DIM] dL/dhead, then [B] dL/dV, then [B, ACT_DIM] dL/dlogstd rows
+@group(0) @binding(7) var<storage, read_write> diag: array<f32>;   // [agents][B, DIAG]
 
 fn normalized_advantage(b: u32) -> f32 {
-  let a = mbr[mb_adv(lp.B) + b];
+  let a = mbr[ag_mb + mb_adv(lp.B) + b];
   if (!NORM_ADV) { return a; }
-  return (a - scalars[SCALAR_ADV_MEAN]) / (sqrt(scalars[SCALAR_ADV_VAR]) + 1e-8);
+  return (a - scalars[ag_scalars + SCALAR_ADV_MEAN]) / (sqrt(scalars[ag_scalars + SCALAR_ADV_VAR]) + 1e-8);
 }
 
 // Value loss, its gradient, and the per-sample diagnostics.
 fn finish_sample(b: u32, o: Obj, logp: f32, entropy: f32, d: f32) {
   let B = lp.B;
-  let vl = value_loss(value[b], mbr[mb_values(B) + b], mbr[mb_returns(B) + b], lp.clip, CLIP_VALUE);
-  dhead[B * OUT_DIM + b] = lp.vfCoef * vl.y / f32(B);
-  let lr = logp - mbr[mb_logp(B) + b];
+  let vl = value_loss(value[ag_value + b], mbr[ag_mb + mb_values(B) + b], mbr[ag_mb + mb_returns(B) + b], scalars[ag_scalars + SCALAR_CLIP_COEF], CLIP_VALUE);
+  dhead[ag_dhead + B * OUT_DIM + b] = scalars[ag_scalars + SCALAR_VF_COEF] * vl.y / f32(B);
+  let lr = logp - mbr[ag_mb + mb_logp(B) + b];
   let r = exp(lr);
-  diag[b * DIAG + DIAG_POLICY_LOSS] = -o.value;
-  diag[b * DIAG + DIAG_VALUE_LOSS] = vl.x;
-  diag[b * DIAG + DIAG_ENTROPY] = entropy;
-  diag[b * DIAG + DIAG_AVERAGE_KLD] = d;
-  diag[b * DIAG + DIAG_APPROX_KL] = (r - 1.0) - lr;
-  diag[b * DIAG + DIAG_CLIPFRAC] = select(0.0, 1.0, abs(r - 1.0) > lp.clip);
-  diag[b * DIAG + DIAG_MEAN_RATIO] = r;
+  diag[ag_diag + b * DIAG + DIAG_POLICY_LOSS] = -o.value;
+  diag[ag_diag + b * DIAG + DIAG_VALUE_LOSS] = vl.x;
+  diag[ag_diag + b * DIAG + DIAG_ENTROPY] = entropy;
+  diag[ag_diag + b * DIAG + DIAG_AVERAGE_KLD] = d;
+  diag[ag_diag + b * DIAG + DIAG_APPROX_KL] = (r - 1.0) - lr;
+  diag[ag_diag + b * DIAG + DIAG_CLIPFRAC] = select(0.0, 1.0, abs(r - 1.0) > scalars[ag_scalars + SCALAR_CLIP_COEF]);
+  diag[ag_diag + b * DIAG + DIAG_MEAN_RATIO] = r;
 }
 
 //! discrete
-fn logit_at(r: u32, i: u32) -> f32 { return head[r * OUT_DIM + i]; }
-fn old_logit_at(r: u32, i: u32) -> f32 { return mbr[mb_dist(lp.B) + r * OUT_DIM + i]; }
+fn logit_at(r: u32, i: u32) -> f32 { return head[ag_head + r * OUT_DIM + i]; }
+fn old_logit_at(r: u32, i: u32) -> f32 { return mbr[ag_mb + mb_dist(lp.B) + r * OUT_DIM + i]; }
 
 @compute @workgroup_size(64)
 fn policy_value_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  enter_agent(gid.z, lp);
   let b = gid.x + gid.y * nwg.x * 64u;
   let B = lp.B;
   if (b >= B) { return; }
-  let a = u32(mbr[mb_actions(B) + b]);
+  let a = u32(mbr[ag_mb + mb_actions(B) + b]);
   let lse = cat_lse(b, OUT_DIM);
   let olse = cat_old_lse(b, OUT_DIM);
   let logp = logit_at(b, a) - lse;
   let h = cat_entropy(b, OUT_DIM, lse);
   let d = cat_kl(b, OUT_DIM, lse, olse);
-  let o = policy_objective(logp, mbr[mb_logp(B) + b], normalized_advantage(b), d, objective_coefs());
+  let o = policy_objective(logp, mbr[ag_mb + mb_logp(B) + b], normalized_advantage(b), d, objective_coefs());
   // loss = -obj/B - entCoef·H/B (+ value term)
   let s = 1.0 / f32(B);
   for (var i = 0u; i < OUT_DIM; i++) {
-    dhead[b * OUT_DIM + i] = -s * (o.dlogp * cat_dlogp(b, i, a, lse) + o.dkl * cat_dkl(b, i, lse, olse))
-                             - s * lp.entCoef * cat_dentropy(b, i, lse, h);
+    dhead[ag_dhead + b * OUT_DIM + i] = -s * (o.dlogp * cat_dlogp(b, i, a, lse) + o.dkl * cat_dkl(b, i, lse, olse))
+                             - s * scalars[ag_scalars + SCALAR_ENT_COEF] * cat_dentropy(b, i, lse, h);
   }
   finish_sample(b, o, logp, h, d);
 }
 
 //! continuous
-fn mean_at(r: u32, j: u32) -> f32 { return head[r * OUT_DIM + j]; }
-fn old_mean_at(r: u32, j: u32) -> f32 { return mbr[mb_dist(lp.B) + r * OUT_DIM + j]; }
-fn action_at(r: u32, j: u32) -> f32 { return mbr[mb_actions(lp.B) + r * ACT_DIM + j]; }
-fn logstd_at(j: u32) -> f32 { return params[lp.logstdOff + j]; }
+fn mean_at(r: u32, j: u32) -> f32 { return head[ag_head + r * OUT_DIM + j]; }
+fn old_mean_at(r: u32, j: u32) -> f32 { return mbr[ag_mb + mb_dist(lp.B) + r * OUT_DIM + j]; }
+fn action_at(r: u32, j: u32) -> f32 { return mbr[ag_mb + mb_actions(lp.B) + r * ACT_DIM + j]; }
+fn logstd_at(j: u32) -> f32 { return params[ag_params + lp.logstdOff + j]; }
 // The log-std when the rollout was collected: the trainer copies it into scalars before the update.
-fn old_logstd_at(j: u32) -> f32 { return scalars[SCALAR_OLD_LOGSTD + j]; }
+fn old_logstd_at(j: u32) -> f32 { return scalars[ag_scalars + SCALAR_OLD_LOGSTD + j]; }
 
 @compute @workgroup_size(64)
 fn policy_value_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  enter_agent(gid.z, lp);
   let b = gid.x + gid.y * nwg.x * 64u;
   let B = lp.B;
   if (b >= B) { return; }
   let logp = gauss_logp(b, ACT_DIM);
   let h = gauss_entropy(ACT_DIM);
   let d = gauss_kl(b, ACT_DIM);
-  let o = policy_objective(logp, mbr[mb_logp(B) + b], normalized_advantage(b), d, objective_coefs());
+  let o = policy_objective(logp, mbr[ag_mb + mb_logp(B) + b], normalized_advantage(b), d, objective_coefs());
   let s = 1.0 / f32(B);
   for (var j = 0u; j < ACT_DIM; j++) {
-    dhead[b * OUT_DIM + j] = -s * (o.dlogp * gauss_dlogp_dmean(b, j) + o.dkl * gauss_dkl_dmean(b, j));
+    dhead[ag_dhead + b * OUT_DIM + j] = -s * (o.dlogp * gauss_dlogp_dmean(b, j) + o.dkl * gauss_dkl_dmean(b, j));
     // dH/dℓ = 1 for every row.
-    dhead[B * (OUT_DIM + 1u) + b * ACT_DIM + j] = -s * (o.dlogp * gauss_dlogp_dlogstd(b, j) + o.dkl * gauss_dkl_dlogstd(b, j)) - s * lp.entCoef;
+    dhead[ag_dhead + B * (OUT_DIM + 1u) + b * ACT_DIM + j] = -s * (o.dlogp * gauss_dlogp_dlogstd(b, j) + o.dkl * gauss_dkl_dlogstd(b, j)) - s * scalars[ag_scalars + SCALAR_ENT_COEF];
   }
   finish_sample(b, o, logp, h, d);
 }

@@ -82,7 +82,7 @@ fn critic_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let b = gid.x + gid.y * nwg.x * 64u;
   let B = lp.B;
   if (b >= B) { return; }
-  let vl = value_loss(value[b], mbr[mb_values(B) + b], mbr[mb_returns(B) + b], lp.clip, CLIP_VALUE);
-  dhead[b] = lp.vfCoef * vl.y / f32(B);
+  let vl = value_loss(value[b], mbr[mb_values(B) + b], mbr[mb_returns(B) + b], scalars[SCALAR_CLIP_COEF], CLIP_VALUE);
+  dhead[b] = scalars[SCALAR_VF_COEF] * vl.y / f32(B);
   diag[b] = vl.x;
 }

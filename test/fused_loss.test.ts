@@ -39,6 +39,7 @@ describe('fused policy/value loss', () => {
         const scalars = new Float32Array(rec.size);
         scalars[rec.offset.advMean] = 0.1;
         scalars[rec.offset.advVar] = 1.3;
+        Object.assign(scalars, { [rec.offset.clipCoef]: 0.2, [rec.offset.entCoef]: entCoef, [rec.offset.vfCoef]: vfCoef, [rec.offset.gamma]: 0.99, [rec.offset.gaeLambda]: 0.95 });
         // β = 2 so ppo-kl's KL term is not small.
         const coefs: Record<string, number> = { eps: 0.2, beta: 2, dmax: 0.02 };
         for (const k of algorithm.objective.coefficients) scalars[rec.offset[coefField(k)]] = coefs[k];
@@ -48,7 +49,8 @@ describe('fused policy/value loss', () => {
         const uniforms = TRAIN_PARAMS.uniforms({
           T: 1, N: B, B, permOffset: 0, offObs: 0, offActions: 0, offLogp: 0, offDist: 0, offValues: 0, offRewards: 0, offTerm: 0,
           offTrunc: 0, offFinalValues: 0, offAdv: 0, offReturns: 0, logstdOff: Math.max(layout.logstd, 0),
-          gamma: 0.99, lambda: 0.95, clip: 0.2, entCoef, vfCoef,
+          // One agent: no per-agent strides.
+          agentTraj: 0, agentPerm: 0, agentMb: 0, agentMetrics: 0, agentScalars: 0, agentParams: 0, agentHead: 0, agentValue: 0, agentDhead: 0, agentDiag: 0,
         });
         const DIAG = DIAGNOSTICS.length, at = DIAGNOSTICS.offset;
         const bufs = { mb: dev.upload('mb', mb), scalars: dev.upload('scalars', scalars), dhead: dev.buffer('dhead', B * (OUT + 1 + D) * 4), diag: dev.buffer('diag', B * DIAG * 4) };

@@ -45,7 +45,13 @@ export interface PlanContext {
   layout: PolicyLayout;
   rollout: Rollout;
   algorithm: Algorithm;
+  /** Per agent (one agent: N·T). */
   batchSize: number;
+  /**
+   * Agents trained in this pass (src/gpu/agents.ts): every engine buffer holds one copy per
+   * agent, and the plan's dispatches run them all (1 unless the algorithm sets manyAgents).
+   */
+  agents: number;
   /** Named GPU buffers the engine owns: params, grads, adam m/v/state, scalars, metrics, permutations. */
   buffers: EngineBuffers;
   /** Per-iteration scalars written by the engine before the submit (learning rate, coefficients, …). */
@@ -90,6 +96,11 @@ export interface Algorithm {
    * but its default is an error, not a silently ignored option.
    */
   unusedCommon?: Partial<Record<keyof CommonConfig, string>>;
+  /**
+   * The plan runs K agents in one pass (src/gpu/agents.ts) with every agent's result what a
+   * single run gives; without it the engine refuses more than one agent.
+   */
+  manyAgents?: boolean;
   /** false: the policy has no value network, in the rollout or the update (default true). */
   critic?: boolean;
   /**

@@ -4,6 +4,7 @@
 // loss with the algorithm's objective, backward, Adam with global-norm clipping. The algorithms
 // differ only in their objective (shaders/algos/<name>.wgsl) and host hooks.
 import { Kernel, grid, type BoundKernel } from '../gpu/kernel.js';
+import { agentBuffer, agentStride } from '../gpu/agents.js';
 import { sharedStruct } from '../gpu/structs.js';
 import { composeTrainModule } from '../gpu/compose.js';
 import { adam } from '../kernels/adam.js';
@@ -20,10 +21,14 @@ export const TRAIN_PARAMS = sharedStruct('TrainParams', {
   offValues: { type: 'u32' }, offRewards: { type: 'u32' }, offTerm: { type: 'u32' }, offTrunc: { type: 'u32' },
   offFinalValues: { type: 'u32' }, offAdv: { type: 'u32' }, offReturns: { type: 'u32' },
   logstdOff: { type: 'u32', doc: 'element offset of the Gaussian log-std in params' },
-  gamma: { type: 'f32' }, lambda: { type: 'f32' },
-  clip: { type: 'f32', doc: 'ε of the value clip and of the clip-fraction diagnostic' },
-  entCoef: { type: 'f32' }, vfCoef: { type: 'f32' },
+  // Elements between agents' copies of each bound array (src/gpu/agents.ts; 0: shared or one agent).
+  agentTraj: { type: 'u32' }, agentPerm: { type: 'u32' }, agentMb: { type: 'u32' }, agentMetrics: { type: 'u32' },
+  agentScalars: { type: 'u32' }, agentParams: { type: 'u32' }, agentHead: { type: 'u32' }, agentValue: { type: 'u32' },
+  agentDhead: { type: 'u32' }, agentDiag: { type: 'u32' },
 });
+
+/** The per-agent arrays of shaders/train.wgsl, by the TrainParams field that holds their agent stride. */
+export type TrainArrays = Partial<Record<'traj' | 'perm' | 'mb' | 'metrics' | 'scalars' | 'params' | 'head' | 'value' | 'dhead' | 'diag', GPUBuffer>>;
 
 /** Per-sample diagnostics, [B, DIAG] rows, averaged over every minibatch of an iteration. */
 export const DIAGNOSTICS = sharedStruct('Diagnostics', {
@@ -49,21 +54,23 @@ export function onPolicyReport(m: Record<string, number>): Record<string, number
 
 /** The minibatch and network buffers of an update over B samples (allocated once). */
 export function updateBuffers(ctx: PlanContext, B: number, label = '') {
-  const { dev, env, layout: L } = ctx;
+  const { dev, env, layout: L, agents: K } = ctx;
   const OUT = L.outDim, O = env.obsDim, D = actionDim(env);
-  const mb = dev.buffer(`minibatch${label}`, B * (O + D + 1 + OUT + 3) * 4);
+  // Every buffer holds one copy per agent (src/gpu/agents.ts).
+  const buffer = (name: string, bytes: number) => agentBuffer(dev, name, K, bytes / 4);
+  const mb = buffer(`minibatch${label}`, B * (O + D + 1 + OUT + 3) * 4);
   // Hidden layer l of both nets in one buffer, the critic's [B, width] after the actor's, and
   // the scratch derivatives likewise, so same-shaped layers run as one batched matmul
   // (mlpForwardNets). The heads get their own buffers: the loss binds them whole.
   const La = L.actor.dims.length - 1, Lc = L.critic.dims.length - 1;
   const hiddenWidth = (dims: number[], l: number) => (l + 2 < dims.length ? dims[l + 1] : 0);
   const hidden = Array.from({ length: Math.max(La, Lc) - 1 }, (_, l) =>
-    dev.buffer(`hidden activations ${l}${label}`, B * (hiddenWidth(L.actor.dims, l) + hiddenWidth(L.critic.dims, l)) * 4));
-  const actorOut = dev.buffer(`actor head${label}`, B * OUT * 4), criticOut = dev.buffer(`critic value${label}`, B * 4);
+    buffer(`hidden activations ${l}${label}`, B * (hiddenWidth(L.actor.dims, l) + hiddenWidth(L.critic.dims, l)) * 4));
+  const actorOut = buffer(`actor head${label}`, B * OUT * 4), criticOut = buffer(`critic value${label}`, B * 4);
   const hmax = Math.max(...L.actor.dims, ...L.critic.dims);
-  const dH = [dev.buffer(`dH a${label}`, 2 * B * hmax * 4), dev.buffer(`dH b${label}`, 2 * B * hmax * 4)];
-  const dhead = dev.buffer(`d head${label}`, B * (OUT + 1 + D) * 4);
-  const diag = dev.buffer(`diagnostics${label}`, B * DIAGNOSTICS.length * 4);
+  const dH = [buffer(`dH a${label}`, 2 * B * hmax * 4), buffer(`dH b${label}`, 2 * B * hmax * 4)];
+  const dhead = buffer(`d head${label}`, B * (OUT + 1 + D) * 4);
+  const diag = buffer(`diagnostics${label}`, B * DIAGNOSTICS.length * 4);
   const actorNet: MlpBackwardSlots = {
     layout: L.actor, label: 'actor',
     acts: [...hidden.slice(0, La - 1).map((buffer) => ({ buffer, offset: 0 })), { buffer: actorOut, offset: 0 }],
@@ -85,47 +92,56 @@ export function trainKernels(ctx: PlanContext, extra: string[] = [], extraRecord
     extraRecords ? [extraRecords, ...extra] : extra);
   const constants = { CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation };
   const kernel = (entry: string) => new Kernel(dev, `train ${entry}`, code, entry, constants);
-  const uniforms = (B: number, permOffset: number) => TRAIN_PARAMS.uniforms({
-    T: c.numSteps, N: c.numEnvs, B, permOffset, offObs: tl.obs, offActions: tl.actions, offLogp: tl.logp, offDist: tl.dist, offValues: tl.values,
-    offRewards: tl.rewards, offTerm: tl.terminated, offTrunc: tl.truncated, offFinalValues: tl.finalValues,
-    offAdv: tl.advantages, offReturns: tl.returns, logstdOff: Math.max(L.logstd, 0),
-    gamma: c.gamma, lambda: c.gaeLambda, clip: c.clipCoef, entCoef: c.entCoef, vfCoef: c.vfCoef,
-  });
+  // `arrays`: the per-agent buffers a kernel binds, whose agent strides it needs.
+  const uniforms = (B: number, permOffset: number, arrays: TrainArrays = {}) => {
+    const stride = (name: keyof TrainArrays) => { const b = arrays[name]; return b ? agentStride(b) : 0; };
+    return TRAIN_PARAMS.uniforms({
+      T: c.numSteps, N: c.numEnvs, B, permOffset, offObs: tl.obs, offActions: tl.actions, offLogp: tl.logp, offDist: tl.dist, offValues: tl.values,
+      offRewards: tl.rewards, offTerm: tl.terminated, offTrunc: tl.truncated, offFinalValues: tl.finalValues,
+      offAdv: tl.advantages, offReturns: tl.returns, logstdOff: Math.max(L.logstd, 0),
+      agentTraj: stride('traj'), agentPerm: stride('perm'), agentMb: stride('mb'), agentMetrics: stride('metrics'), agentScalars: stride('scalars'),
+      agentParams: stride('params'), agentHead: stride('head'), agentValue: stride('value'), agentDhead: stride('dhead'), agentDiag: stride('diag'),
+    });
+  };
+  // Workgroups for `threads` invocations per agent, the agents along z.
+  const perAgent = (threads: number): [number, number, number] => { const g = grid(threads, 64); return [g[0], g[1], ctx.agents]; };
   // GAE over the batch, and the explained variance of the old values.
+  const traj = rollout.trajBuffer, { metrics, scalars: scalarsBuffer } = ctx.buffers;
   const advantages = [
-    kernel('gae_traj').bind({ 1: rollout.trajBuffer }, uniforms(1, 0), grid(c.numEnvs, 64), 'gae'),
-    kernel('explained_variance').bind({ 1: rollout.trajBuffer, 4: ctx.buffers.metrics }, uniforms(1, 0), [1, 1, 1], 'explained variance'),
+    kernel('gae_traj').bind({ 1: traj, 5: scalarsBuffer }, uniforms(1, 0, { traj, scalars: scalarsBuffer }), perAgent(c.numEnvs), 'gae'),
+    kernel('explained_variance').bind({ 1: traj, 4: metrics }, uniforms(1, 0, { traj, metrics }), [1, 1, ctx.agents], 'explained variance'),
   ];
-  return { kernel, uniforms, advantages };
+  return { kernel, uniforms, advantages, perAgent };
 }
 
 /** Builds the on-policy update: every dispatch of an iteration, recorded once. */
 export function onPolicyPlan(ctx: PlanContext): Plan {
-  const { dev, config: c, env, layout: L, rollout, buffers: g, scalars } = ctx;
+  const { dev, config: c, env, layout: L, rollout, buffers: g, scalars, agents: K } = ctx;
   const E = c.updateEpochs, M = c.numMinibatches;
   const B = ctx.batchSize / M, P = L.size, OUT = L.outDim, O = env.obsDim, D = actionDim(env);
   const { mb, actorOut, criticOut, dhead, diag, actorNet, criticNet, input } = updateBuffers(ctx, B);
-  const { kernel, uniforms, advantages } = trainKernels(ctx);
+  const { kernel, uniforms, advantages, perAgent } = trainKernels(ctx);
   const gatherK = kernel('gather_minibatch'), lossK = kernel('policy_value_loss');
-  const adamSteps = adam(dev, { P, maxGradNorm: c.maxGradNorm, eps: 1e-5 }, {
+  const adamSteps = adam(dev, { P, maxGradNorm: c.maxGradNorm, eps: 1e-5, agents: K }, {
     params: g.params, grads: g.grads, m: g.adamM, v: g.adamV, state: g.adamState, lr: g.scalars, partials: g.adamPartials,
   }, scalars.offset.learningRate);
   // Forward and backward bind the same buffers for every minibatch: encoded once, reused.
-  const forward = mlpForwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params);
-  const advStats = colStats(dev, { R: B, C: 1 }, { x: mb, out: g.scalars, offsets: { x: B * (O + D + 1 + OUT), out: scalars.offset.advSum } });
+  const forward = mlpForwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params, K);
+  const advStats = colStats(dev, { R: B, C: 1, agents: K }, { x: mb, out: g.scalars, offsets: { x: B * (O + D + 1 + OUT), out: scalars.offset.advSum } });
   // The discrete loss reads no parameters (binding 4 holds the log-std for Gaussian policies).
   const lossBindings: Record<number, GPUBuffer> = { 1: mb, 2: actorOut, 3: criticOut, 5: g.scalars, 6: dhead, 7: diag };
   if (L.continuous) lossBindings[4] = g.params;
-  const loss = lossK.bind(lossBindings, uniforms(B, 0), grid(B, 64), 'policy/value loss');
-  const backward = mlpBackwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params, g.grads);
-  const logstdGrad = L.continuous ? [colSum(dev, { R: B, C: D }, { x: dhead, out: g.grads, offsets: { x: B * (OUT + 1), out: L.logstd } })] : [];
+  const loss = lossK.bind(lossBindings, uniforms(B, 0, { mb, head: actorOut, value: criticOut, params: g.params, scalars: g.scalars, dhead, diag }), perAgent(B), 'policy/value loss');
+  const backward = mlpBackwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params, g.grads, K);
+  const logstdGrad = L.continuous ? [colSum(dev, { R: B, C: D, agents: K }, { x: dhead, out: g.grads, offsets: { x: B * (OUT + 1), out: L.logstd } })] : [];
   const diagScale = 1 / (B * E * M);
-  const diagFirst = colSum(dev, { R: B, C: DIAGNOSTICS.length, scale: diagScale }, { x: diag, out: g.metrics });
-  const diagAccum = colSum(dev, { R: B, C: DIAGNOSTICS.length, scale: diagScale, accum: true }, { x: diag, out: g.metrics });
+  const diagFirst = colSum(dev, { R: B, C: DIAGNOSTICS.length, scale: diagScale, agents: K }, { x: diag, out: g.metrics });
+  const diagAccum = colSum(dev, { R: B, C: DIAGNOSTICS.length, scale: diagScale, accum: true, agents: K }, { x: diag, out: g.metrics });
   const minibatches: BoundKernel[] = [];
+  const gatherArrays = { traj: rollout.trajBuffer, perm: g.permutations, mb };
   for (let e = 0; e < E; e++) {
     for (let m = 0; m < M; m++) {
-      const gather = gatherK.bind({ 1: rollout.trajBuffer, 2: g.permutations, 3: mb }, uniforms(B, e * ctx.batchSize + m * B), grid(B, 64), `gather e${e} m${m}`);
+      const gather = gatherK.bind({ 1: rollout.trajBuffer, 2: g.permutations, 3: mb }, uniforms(B, e * ctx.batchSize + m * B, gatherArrays), perAgent(B), `gather e${e} m${m}`);
       minibatches.push(gather, advStats, ...forward, loss, ...backward, ...logstdGrad,
         e === 0 && m === 0 ? diagFirst : diagAccum, ...adamSteps);
     }
@@ -134,4 +150,4 @@ export function onPolicyPlan(ctx: PlanContext): Plan {
 }
 
 /** What every on-policy module shares: the plan, its metrics record and their log names. */
-export const ON_POLICY = { plan: onPolicyPlan, metrics: UPDATE_METRICS, report: onPolicyReport };
+export const ON_POLICY = { plan: onPolicyPlan, metrics: UPDATE_METRICS, report: onPolicyReport, manyAgents: true };

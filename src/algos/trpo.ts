@@ -125,7 +125,7 @@ function trpoPlan(ctx: PlanContext): Plan {
   const criticForward = mlpForwardNets(dev, [cr.criticNet], Bc, c.activation, cr.input, g.params);
   const dValue = { buffer: cr.dhead, offset: 0 };
   const criticBackward = mlpBackwardNets(dev, [{ ...cr.criticNet, dOut: dValue }], Bc, c.activation, cr.input, g.params, criticGrads);
-  const criticLoss = criticLossK.bind({ 1: cr.mb, 3: cr.criticOut, 6: cr.dhead, 7: cr.diag }, uniforms(Bc, 0), grid(Bc, 64), 'critic loss');
+  const criticLoss = criticLossK.bind({ 1: cr.mb, 3: cr.criticOut, 5: g.scalars, 6: cr.dhead, 7: cr.diag }, uniforms(Bc, 0), grid(Bc, 64), 'critic loss');
   const lossScale = 1 / (Bc * E * M);
   const lossFirst = colSum(dev, { R: Bc, C: 1, scale: lossScale }, { x: cr.diag, out: g.metrics, offsets: { out: TRPO_METRICS.offset.criticLoss } });
   const lossAccum = colSum(dev, { R: Bc, C: 1, scale: lossScale, accum: true }, { x: cr.diag, out: g.metrics, offsets: { out: TRPO_METRICS.offset.criticLoss } });

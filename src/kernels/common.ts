@@ -2,6 +2,7 @@
 import { usableBytes, type Constants, type WgrlDevice } from '../gpu/device.js';
 import { composeFamilies, wgsl } from '../gpu/compose.js';
 import { Kernel } from '../gpu/kernel.js';
+import { agentStride } from '../gpu/agents.js';
 
 export function checkDims(kernel: string, dims: Record<string, number>): void {
   for (const [k, v] of Object.entries(dims)) {
@@ -9,8 +10,9 @@ export function checkDims(kernel: string, dims: Record<string, number>): void {
   }
 }
 
-/** Throws unless `buf` holds `count` f32/u32 elements from element `offset`. */
-export function checkExtent(kernel: string, name: string, buf: GPUBuffer, offset: number, count: number): void {
+/** Throws unless `buf` holds `count` f32/u32 elements from element `offset` (for each of `agents` agents, src/gpu/agents.ts). */
+export function checkExtent(kernel: string, name: string, buf: GPUBuffer, offset: number, count: number, agents = 1): void {
+  count += (agents - 1) * agentStride(buf);
   const need = (offset + count) * 4;
   const have = usableBytes(buf);
   if (need > have) {

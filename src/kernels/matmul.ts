@@ -2,6 +2,7 @@
 import type { WgrlDevice } from '../gpu/device.js';
 import { grid, type BoundKernel } from '../gpu/kernel.js';
 import { checkDims, checkExtent, dummyBuffer, familyKernel } from './common.js';
+import { agentStride, checkAgents } from '../gpu/agents.js';
 
 export type Activation = 'none' | 'tanh' | 'relu';
 export const ACTIVATION_CODE: Record<Activation, number> = { none: 0, tanh: 1, relu: 2 };
@@ -12,6 +13,11 @@ export interface MatmulSpec {
   M: number; N: number; K: number;
   /** Independent products in one dispatch (K networks at once). Default 1. */
   batch?: number;
+  /**
+   * Agents (src/gpu/agents.ts): an outer batch whose operands sit each buffer's agent stride
+   * apart. Default 1.
+   */
+  agents?: number;
   /** A is stored [K, M] (used for dW = Xᵀ·dY). */
   transA?: boolean;
   /** B is stored [N, K] (used for dX = dY·Wᵀ). */
@@ -45,9 +51,9 @@ export interface MatmulBuffers {
   strides?: { a?: number; b?: number; c?: number; bias?: number; gate?: number };
 }
 
-/** regblock_vec4 reads B as vec4 rows: B not transposed, N, B's offset and batch stride multiples of 4. */
-export function vec4Eligible(spec: MatmulSpec, offB = 0, strideB = spec.K * spec.N): boolean {
-  return !spec.transB && spec.N % 4 === 0 && offB % 4 === 0 && strideB % 4 === 0;
+/** regblock_vec4 reads B as vec4 rows: B not transposed, N, B's offset and batch and agent strides multiples of 4. */
+export function vec4Eligible(spec: MatmulSpec, offB = 0, strideB = spec.K * spec.N, agentStrideB = 0): boolean {
+  return !spec.transB && spec.N % 4 === 0 && offB % 4 === 0 && strideB % 4 === 0 && agentStrideB % 4 === 0;
 }
 
 /**
@@ -57,18 +63,19 @@ export function vec4Eligible(spec: MatmulSpec, offB = 0, strideB = spec.K * spec
  * 1.85× on [4096×64]·[64×64]: `npm run bench -- kernels`), 4×4 below (on [4096×64]·[64×4] the 8×8
  * kernel is 0.8× regblock_vec4). On real GPUs the shared-memory tiles win.
  */
-export function autoMatmulVariant(dev: WgrlDevice, spec: MatmulSpec, offB = 0, strideB = spec.K * spec.N): MatmulVariant {
+export function autoMatmulVariant(dev: WgrlDevice, spec: MatmulSpec, offB = 0, strideB = spec.K * spec.N, agentStrideB = 0): MatmulVariant {
   if (!dev.adapter.isSoftware) return 'tiled';
   if (spec.M >= 8 && spec.N >= 8) return 'regblock8';
-  return vec4Eligible(spec, offB, strideB) ? 'regblock_vec4' : 'regblock';
+  return vec4Eligible(spec, offB, strideB, agentStrideB) ? 'regblock_vec4' : 'regblock';
 }
 
 /** Binds C = gate(act(op(A)·op(B) + bias)) (+C); returns a dispatch to encode in a pass. */
 export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, label = 'matmul'): BoundKernel {
   const { M, N, K } = spec;
-  const batch = spec.batch ?? 1;
+  const batch = spec.batch ?? 1, agents = spec.agents ?? 1;
   checkDims(label, { M, N, K, batch });
-  if (batch > 65535) throw new Error(`${label}: batch ${batch} exceeds the 65535 workgroups of one dispatch dimension; split it`);
+  checkAgents(label, agents);
+  if (batch * agents > 65535) throw new Error(`${label}: batch ${batch} × ${agents} agents exceeds the 65535 workgroups of one dispatch dimension; split it`);
   const off = bufs.offsets ?? {};
   const o = { a: off.a ?? 0, b: off.b ?? 0, c: off.c ?? 0, bias: off.bias ?? 0, gate: off.gate ?? 0 };
   // Rows of op(A) held in the A buffer.
@@ -82,45 +89,47 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
   // Items of one batch may not overlap in C (each invocation writes its own outputs only).
   if (batch > 1 && st.c < M * N) throw new Error(`${label}: batch stride of 'c' (${st.c}) is smaller than one [${M}, ${N}] result; outputs would overlap`);
   const extent = (stride: number, one: number) => (batch - 1) * stride + one;
-  checkExtent(label, 'a', bufs.a, o.a, extent(st.a, rowsA * K));
-  checkExtent(label, 'b', bufs.b, o.b, extent(st.b, K * N));
-  checkExtent(label, 'c', bufs.c, o.c, extent(st.c, M * N));
+  checkExtent(label, 'a', bufs.a, o.a, extent(st.a, rowsA * K), agents);
+  checkExtent(label, 'b', bufs.b, o.b, extent(st.b, K * N), agents);
+  checkExtent(label, 'c', bufs.c, o.c, extent(st.c, M * N), agents);
+  if (agents > 1 && agentStride(bufs.c) === 0) throw new Error(`${label}: ${agents} agents would write one shared C; give C a per-agent buffer (agentBuffer)`);
   if (spec.bias) {
     if (!bufs.bias) throw new Error(`${label}: spec.bias is set but no bias buffer was given`);
-    checkExtent(label, 'bias', bufs.bias, o.bias, extent(st.bias, N));
+    checkExtent(label, 'bias', bufs.bias, o.bias, extent(st.bias, N), agents);
   }
   const gate = spec.gate ?? 'none';
   if (gate !== 'none') {
     if (!bufs.gate) throw new Error(`${label}: spec.gate is set but no gate buffer was given`);
-    checkExtent(label, 'gate', bufs.gate, o.gate, extent(st.gate, M * N));
+    checkExtent(label, 'gate', bufs.gate, o.gate, extent(st.gate, M * N), agents);
   }
-  let variant = spec.variant ?? autoMatmulVariant(dev, spec, o.b, st.b);
+  const ag = { a: agentStride(bufs.a), b: agentStride(bufs.b), c: agentStride(bufs.c), bias: bufs.bias ? agentStride(bufs.bias) : 0, gate: bufs.gate ? agentStride(bufs.gate) : 0 };
+  let variant = spec.variant ?? autoMatmulVariant(dev, spec, o.b, st.b, ag.b);
   // An explicit vec4 request falls back where its alignment does not hold.
-  if (variant === 'regblock_vec4' && !vec4Eligible(spec, o.b, st.b)) variant = 'regblock';
+  if (variant === 'regblock_vec4' && !vec4Eligible(spec, o.b, st.b, ag.b)) variant = 'regblock';
   const kernel = familyKernel(dev, 'matmul', `matmul_${variant}`, {
     TRANS_A: !!spec.transA, TRANS_B: !!spec.transB, HAS_BIAS: !!spec.bias,
     ACT: ACTIVATION_CODE[spec.act ?? 'none'], GATE: ACTIVATION_CODE[gate], ACCUM: !!spec.accum, ONES_ROW: !!spec.onesRow,
   });
   let wg: [number, number, number];
-  if (variant === 'tiled') wg = [Math.ceil(N / 64), Math.ceil(M / 64), batch];
+  if (variant === 'tiled') wg = [Math.ceil(N / 64), Math.ceil(M / 64), batch * agents];
   else {
     const block = variant === 'naive' ? 1 : variant === 'regblock8' ? 8 : 4;
     const threads = Math.ceil(M / block) * Math.ceil(N / block);
     const g = grid(threads, 64);
-    wg = [g[0], g[1], batch];
+    wg = [g[0], g[1], batch * agents];
   }
   const dummy = dummyBuffer(dev);
   const bindings: Record<number, GPUBuffer> = { 1: bufs.a, 2: bufs.b, 3: bufs.bias ?? dummy, 4: bufs.c, 5: bufs.gate ?? dummy };
   if (variant === 'regblock_vec4') { delete bindings[2]; bindings[6] = bufs.b; }
   const bound = kernel.bind(bindings,
-    [M, N, K, batch, o.a, o.b, o.c, o.bias, st.a, st.b, st.c, st.bias, o.gate, st.gate, rowsA, 0],
+    [M, N, K, batch, o.a, o.b, o.c, o.bias, st.a, st.b, st.c, st.bias, o.gate, st.gate, rowsA, 0, ag.a, ag.b, ag.c, ag.bias, ag.gate, 0, 0, 0],
     wg, label);
   // Each operand read once, C written once (and read once more when accumulating).
-  const floats = batch * (rowsA * K + K * N + M * N * (spec.accum ? 2 : 1) + (spec.bias ? N : 0) + (gate !== 'none' ? M * N : 0));
+  const floats = agents * batch * (rowsA * K + K * N + M * N * (spec.accum ? 2 : 1) + (spec.bias ? N : 0) + (gate !== 'none' ? M * N : 0));
   bound.cost = { flops: matmulFlops(spec), bytes: 4 * floats };
   return bound;
 }
 
-export function matmulFlops(spec: Pick<MatmulSpec, 'M' | 'N' | 'K' | 'batch'>): number {
-  return 2 * spec.M * spec.N * spec.K * (spec.batch ?? 1);
+export function matmulFlops(spec: Pick<MatmulSpec, 'M' | 'N' | 'K' | 'batch' | 'agents'>): number {
+  return 2 * spec.M * spec.N * spec.K * (spec.batch ?? 1) * (spec.agents ?? 1);
 }

@@ -94,7 +94,7 @@ export function mlpBackward(dev: WgrlDevice, layout: MlpLayout, B: number, act: 
  * Forward of one or more MLPs over the same input (the actor and the critic). A layer with the
  * same shape in two nets becomes one matmul over a batch of 2 (see pairedMatmul).
  */
-export function mlpForwardNets(dev: WgrlDevice, nets: MlpSlots[], B: number, act: Activation, input: Slice, params: GPUBuffer): BoundKernel[] {
+export function mlpForwardNets(dev: WgrlDevice, nets: MlpSlots[], B: number, act: Activation, input: Slice, params: GPUBuffer, agents = 1): BoundKernel[] {
   const out: BoundKernel[] = [];
   const depth = Math.max(...nets.map((n) => n.layout.dims.length - 1));
   for (let l = 0; l < depth; l++) {
@@ -104,7 +104,7 @@ export function mlpForwardNets(dev: WgrlDevice, nets: MlpSlots[], B: number, act
       const a = l === 0 ? input : n.acts[l - 1];
       return {
         label: n.label, layer: l,
-        spec: { M: B, K: n.layout.dims[l], N: n.layout.dims[l + 1], bias: true, act: l === L - 1 ? 'none' : act },
+        spec: { M: B, K: n.layout.dims[l], N: n.layout.dims[l + 1], bias: true, act: l === L - 1 ? 'none' : act, agents },
         a, b: { buffer: params, offset: n.layout.w[l] }, bias: { buffer: params, offset: n.layout.b[l] }, c: n.acts[l],
       };
     })));
@@ -118,7 +118,7 @@ export function mlpForwardNets(dev: WgrlDevice, nets: MlpSlots[], B: number, act
  * in two nets (counted from the output) run as one batched matmul.
  */
 export function mlpBackwardNets(dev: WgrlDevice, nets: MlpBackwardSlots[], B: number, act: Activation, input: Slice,
-  params: GPUBuffer, grads: GPUBuffer): BoundKernel[] {
+  params: GPUBuffer, grads: GPUBuffer, agents = 1): BoundKernel[] {
   const out: BoundKernel[] = [];
   const depth = Math.max(...nets.map((n) => n.layout.dims.length - 1));
   // Derivative w.r.t. each net's current layer output; step j handles layer L - 1 - j.
@@ -134,8 +134,8 @@ export function mlpBackwardNets(dev: WgrlDevice, nets: MlpBackwardSlots[], B: nu
       const nin = n.layout.dims[l], nout = n.layout.dims[l + 1];
       const x = l === 0 ? input : n.acts[l - 1];
       const fused = n.layout.b[l] === n.layout.w[l] + nin * nout;
-      dW.push({ label: n.label, layer: l, spec: { M: fused ? nin + 1 : nin, K: B, N: nout, transA: true, onesRow: fused }, a: x, b: d[i], c: { buffer: grads, offset: n.layout.w[l] } });
-      if (!fused) out.push(colSum(dev, { R: B, C: nout }, { x: d[i].buffer, out: grads, offsets: { x: d[i].offset, out: n.layout.b[l] } }));
+      dW.push({ label: n.label, layer: l, spec: { M: fused ? nin + 1 : nin, K: B, N: nout, transA: true, onesRow: fused, agents }, a: x, b: d[i], c: { buffer: grads, offset: n.layout.w[l] } });
+      if (!fused) out.push(colSum(dev, { R: B, C: nout, agents }, { x: d[i].buffer, out: grads, offsets: { x: d[i].offset, out: n.layout.b[l] } }));
     }
     out.push(...pairedMatmul(dev, 'dW', dW));
     // d_{l-1} = (d·W_lᵀ) ⊙ act'(H_{l-1})
@@ -143,7 +143,7 @@ export function mlpBackwardNets(dev: WgrlDevice, nets: MlpBackwardSlots[], B: nu
       const l = layer(n);
       if (l <= 0) return null;
       const next = n.dH[j % 2];
-      const op: MatmulOp = { label: n.label, layer: l, spec: { M: B, K: n.layout.dims[l + 1], N: n.layout.dims[l], transB: true, gate: act },
+      const op: MatmulOp = { label: n.label, layer: l, spec: { M: B, K: n.layout.dims[l + 1], N: n.layout.dims[l], transB: true, gate: act, agents },
         a: d[i], b: { buffer: params, offset: n.layout.w[l] }, c: next, gate: n.acts[l - 1] };
       d[i] = next;
       return op;

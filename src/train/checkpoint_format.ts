@@ -3,6 +3,7 @@
 // PyTorch's [out, in] weight layout, so a CleanRL agent can load_state_dict them directly.
 // No file system here: the browser demo downloads and loads the same bytes (checkpoint.ts writes them in Node).
 import { ADAM_STATE, type HostState, type Trainer } from './trainer.js';
+import { agentOffset } from '../gpu/agents.js';
 import { flagName, type TrainConfig } from './config.js';
 import type { MlpLayout } from '../nn/mlp.js';
 import type { PolicyLayout } from '../nn/policy.js';
@@ -14,8 +15,15 @@ export interface TensorEntry { dtype: 'F32'; shape: number[]; data: Float32Array
 
 export interface CheckpointMeta {
   format: string;
+  /** Agent 0's config (with several agents, the shapes they share). */
   config: TrainConfig;
+  /** Agent 0's host state. */
   host: HostState;
+  /**
+   * Several agents in one pass (src/gpu/agents.ts): each one's overrides on top of the run's
+   * config, full config and host state; its tensors are named with the prefix `agent<k>.`.
+   */
+  agents?: { overrides: Partial<TrainConfig>; config: TrainConfig; host: HostState }[];
   adapter: string;
   paramCount: number;
   /** What the run directory knows across resumes: wall seconds of all its segments so far. */
@@ -95,25 +103,42 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Flo
   return { tensors, metadata: (header.__metadata__ ?? {}) as Record<string, string> };
 }
 
-/** The trainer's whole state (GPU buffers and host record) as checkpoint bytes. */
+/** Tensor-name prefix of agent k's state in a checkpoint of `agents` agents ('' for one agent). */
+export const agentPrefix = (k: number, agents: number) => (agents > 1 ? `agent${k}.` : '');
+
+/** Elements of one agent's normalisation statistics in a checkpoint (one agent: the whole buffer, as always saved). */
+const normLength = (trainer: Trainer) => (trainer.agents > 1 ? 2 * trainer.env.obsDim + 4 : trainer.rollout.normStats.size / 4);
+
+/** The trainer's whole state (GPU buffers and host record) as checkpoint bytes: every agent's. */
 export async function checkpointBytes(trainer: Trainer, run?: RunRecord): Promise<Uint8Array> {
-  const dev = trainer.dev, L = trainer.layout, ro = trainer.rollout;
-  const params = await dev.readF32(trainer.params, L.size);
+  const dev = trainer.dev, L = trainer.layout, ro = trainer.rollout, K = trainer.agents;
   const tensors = new Map<string, TensorEntry>();
   const f32 = (shape: number[], data: Float32Array): TensorEntry => ({ dtype: 'F32', shape, data });
-  mlpTensors(L.continuous ? 'actor_mean' : 'actor', L.actor, params, tensors);
-  mlpTensors('critic', L.critic, params, tensors);
-  if (L.continuous) tensors.set('actor_logstd', f32([1, L.outDim], params.slice(L.logstd, L.logstd + L.outDim)));
-  tensors.set('wgrl.optimizer.exp_avg', f32([L.size], await dev.readF32(trainer.adamM, L.size)));
-  tensors.set('wgrl.optimizer.exp_avg_sq', f32([L.size], await dev.readF32(trainer.adamV, L.size)));
-  tensors.set('wgrl.optimizer.state', f32([ADAM_STATE.length], await dev.readF32(trainer.adamState, ADAM_STATE.length)));
-  tensors.set('wgrl.normalization', f32([ro.normStats.size / 4], await dev.readF32(ro.normStats)));
-  tensors.set('wgrl.env.state', f32([trainer.config.numEnvs, trainer.env.stateDim], await dev.readF32(ro.envState, trainer.config.numEnvs * trainer.env.stateDim)));
-  tensors.set('wgrl.env.episode', f32([trainer.config.numEnvs, 4], await dev.readF32(ro.envBook, trainer.config.numEnvs * 4)));
+  const [params, m, v, state, norm] = await Promise.all([trainer.params, trainer.adamM, trainer.adamV, trainer.adamState, ro.normStats].map((b) => dev.readF32(b)));
+  for (let k = 0; k < K; k++) {
+    const pre = agentPrefix(k, K);
+    const slice = (data: Float32Array, buffer: GPUBuffer, n: number) => data.slice(agentOffset(buffer, k), agentOffset(buffer, k) + n);
+    const p = slice(params, trainer.params, L.size);
+    mlpTensors(`${pre}${L.continuous ? 'actor_mean' : 'actor'}`, L.actor, p, tensors);
+    mlpTensors(`${pre}critic`, L.critic, p, tensors);
+    if (L.continuous) tensors.set(`${pre}actor_logstd`, f32([1, L.outDim], p.slice(L.logstd, L.logstd + L.outDim)));
+    tensors.set(`${pre}wgrl.optimizer.exp_avg`, f32([L.size], slice(m, trainer.adamM, L.size)));
+    tensors.set(`${pre}wgrl.optimizer.exp_avg_sq`, f32([L.size], slice(v, trainer.adamV, L.size)));
+    tensors.set(`${pre}wgrl.optimizer.state`, f32([ADAM_STATE.length], slice(state, trainer.adamState, ADAM_STATE.length)));
+    tensors.set(`${pre}wgrl.normalization`, f32([normLength(trainer)], slice(norm, ro.normStats, normLength(trainer))));
+  }
+  // Environment rows of every agent, agent-major: [agents · N, …].
+  const rows = K * trainer.config.numEnvs;
+  tensors.set('wgrl.env.state', f32([rows, trainer.env.stateDim], await dev.readF32(ro.envState, rows * trainer.env.stateDim)));
+  tensors.set('wgrl.env.episode', f32([rows, 4], await dev.readF32(ro.envBook, rows * 4)));
   for (const [name, buffer] of Object.entries(trainer.plan.checkpointed ?? {})) {
     tensors.set(`wgrl.algorithm.${name}`, f32([buffer.size / 4], await dev.readF32(buffer)));
   }
-  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, config: trainer.config, host: trainer.host, adapter: trainer.adapter, paramCount: L.size, ...(run ? { run } : {}) };
+  const meta: CheckpointMeta = {
+    format: CHECKPOINT_FORMAT, config: trainer.config, host: trainer.host, adapter: trainer.adapter, paramCount: L.size,
+    ...(K > 1 ? { agents: trainer.configs.map((config, k) => ({ overrides: trainer.agentOverrides[k], config, host: trainer.hosts[k] })) } : {}),
+    ...(run ? { run } : {}),
+  };
   return encodeSafetensors(tensors, { wgrl: JSON.stringify(meta) });
 }
 
@@ -135,13 +160,23 @@ export function parseCheckpoint(bytes: Uint8Array, path: string): { meta: Checkp
   return { meta, tensors };
 }
 
-/** The flat parameter vector of a checkpoint for a policy of `layout`. */
-export function checkpointParams(L: PolicyLayout, tensors: Map<string, Float32Array>): Float32Array {
+/** The flat parameter vector of a checkpoint for a policy of `layout` (agent `prefix`'s, agentPrefix). */
+export function checkpointParams(L: PolicyLayout, tensors: Map<string, Float32Array>, prefix = ''): Float32Array {
   const params = new Float32Array(L.size);
-  mlpFromTensors(L.continuous ? 'actor_mean' : 'actor', L.actor, tensors, params);
-  mlpFromTensors('critic', L.critic, tensors, params);
-  if (L.continuous) params.set(need(tensors, 'actor_logstd', L.outDim), L.logstd);
+  mlpFromTensors(`${prefix}${L.continuous ? 'actor_mean' : 'actor'}`, L.actor, tensors, params);
+  mlpFromTensors(`${prefix}critic`, L.critic, tensors, params);
+  if (L.continuous) params.set(need(tensors, `${prefix}actor_logstd`, L.outDim), L.logstd);
   return params;
+}
+
+/** Agents in a checkpoint. */
+export const checkpointAgents = (meta: CheckpointMeta) => meta.agents?.length ?? 1;
+
+/** Agent k's config and host state in a checkpoint; a clear error when there is no agent k. */
+export function checkpointAgent(meta: CheckpointMeta, k: number, path: string): { config: TrainConfig; host: HostState; prefix: string } {
+  const K = checkpointAgents(meta);
+  if (!Number.isInteger(k) || k < 0 || k >= K) throw new CheckpointError(`${path} holds ${K} agent${K === 1 ? '' : 's'} (0${K > 1 ? `-${K - 1}` : ''}); --agent ${k} is not one of them`);
+  return K > 1 ? { config: meta.agents![k].config, host: meta.agents![k].host, prefix: agentPrefix(k, K) } : { config: meta.config, host: meta.host, prefix: '' };
 }
 
 /** Config fields the saved buffers' shapes or meaning depend on; the others may change on resume (and are recorded). */
@@ -149,30 +184,42 @@ export const FIXED_ON_RESUME = ['env', 'algo', 'seed', 'numEnvs', 'numSteps', 'a
 
 /** Restores every GPU buffer and the host state of `trainer` from a checkpoint. */
 export function restoreCheckpoint(trainer: Trainer, meta: CheckpointMeta, tensors: Map<string, Float32Array>): void {
-  const dev = trainer.dev, L = trainer.layout, ro = trainer.rollout, c = trainer.config;
-  for (const k of FIXED_ON_RESUME) {
-    if (JSON.stringify(meta.config[k]) !== JSON.stringify(c[k])) {
-      throw new CheckpointError(`checkpoint was trained with ${k} = ${JSON.stringify(meta.config[k])}, this run has ${JSON.stringify(c[k])}; ` +
-        `--${flagName(k)} cannot change on resume (the saved state depends on it): drop the flag, or start a new run`);
+  const dev = trainer.dev, L = trainer.layout, ro = trainer.rollout, c = trainer.config, K = trainer.agents;
+  if (checkpointAgents(meta) !== K) {
+    throw new CheckpointError(`checkpoint holds ${checkpointAgents(meta)} agent(s), this run has ${K}; the number of agents cannot change on resume: drop --num-agents/--seeds/--sweep, or start a new run`);
+  }
+  for (let a = 0; a < K; a++) {
+    const saved = checkpointAgent(meta, a, 'checkpoint').config;
+    for (const k of FIXED_ON_RESUME) {
+      if (JSON.stringify(saved[k]) !== JSON.stringify(trainer.configs[a][k])) {
+        throw new CheckpointError(`checkpoint${K > 1 ? `'s agent ${a}` : ''} was trained with ${k} = ${JSON.stringify(saved[k])}, this run has ${JSON.stringify(trainer.configs[a][k])}; ` +
+          `--${flagName(k)} cannot change on resume (the saved state depends on it): drop the flag, or start a new run`);
+      }
     }
   }
-  dev.write(trainer.params, checkpointParams(L, tensors));
-  dev.write(trainer.adamM, need(tensors, 'wgrl.optimizer.exp_avg', L.size));
-  dev.write(trainer.adamV, need(tensors, 'wgrl.optimizer.exp_avg_sq', L.size));
-  dev.write(trainer.adamState, need(tensors, 'wgrl.optimizer.state', ADAM_STATE.length));
-  dev.write(ro.normStats, need(tensors, 'wgrl.normalization', ro.normStats.size / 4));
-  dev.write(ro.envState, need(tensors, 'wgrl.env.state', c.numEnvs * trainer.env.stateDim));
-  dev.write(ro.envBook, need(tensors, 'wgrl.env.episode', c.numEnvs * 4));
+  // One agent's arrays at their places in a per-agent buffer.
+  const perAgent = (buffer: GPUBuffer, name: string, n: number) => {
+    for (let a = 0; a < K; a++) dev.write(buffer, need(tensors, `${agentPrefix(a, K)}${name}`, n), agentOffset(buffer, a) * 4);
+  };
+  for (let a = 0; a < K; a++) dev.write(trainer.params, checkpointParams(L, tensors, agentPrefix(a, K)), agentOffset(trainer.params, a) * 4);
+  perAgent(trainer.adamM, 'wgrl.optimizer.exp_avg', L.size);
+  perAgent(trainer.adamV, 'wgrl.optimizer.exp_avg_sq', L.size);
+  perAgent(trainer.adamState, 'wgrl.optimizer.state', ADAM_STATE.length);
+  perAgent(ro.normStats, 'wgrl.normalization', normLength(trainer));
+  dev.write(ro.envState, need(tensors, 'wgrl.env.state', K * c.numEnvs * trainer.env.stateDim));
+  dev.write(ro.envBook, need(tensors, 'wgrl.env.episode', K * c.numEnvs * 4));
   for (const [name, buffer] of Object.entries(trainer.plan.checkpointed ?? {})) dev.write(buffer, need(tensors, `wgrl.algorithm.${name}`, buffer.size / 4));
-  const host = structuredClone(meta.host) as HostState & Record<string, unknown>;
-  // Checkpoints written before algorithms kept their own state held it at the top level of the
-  // host record (PPO-KL's β): fields named as in the algorithm's state move into it.
-  if (!host.algorithm) {
-    host.algorithm = trainer.algorithm.initialState(c);
-    for (const k of Object.keys(host.algorithm)) {
-      if (typeof host[k] === 'number') host.algorithm[k] = host[k] as number;
-      delete host[k];
+  trainer.hosts = Array.from({ length: K }, (_, a) => {
+    const host = structuredClone(checkpointAgent(meta, a, 'checkpoint').host) as HostState & Record<string, unknown>;
+    // Checkpoints written before algorithms kept their own state held it at the top level of the
+    // host record (PPO-KL's β): fields named as in the algorithm's state move into it.
+    if (!host.algorithm) {
+      host.algorithm = trainer.algorithm.initialState(trainer.configs[a]);
+      for (const k of Object.keys(host.algorithm)) {
+        if (typeof host[k] === 'number') host.algorithm[k] = host[k] as number;
+        delete host[k];
+      }
     }
-  }
-  trainer.host = host;
+    return host;
+  });
 }

@@ -193,5 +193,34 @@ export function configLayout(env: EnvSpec, c: TrainConfig): PolicyLayout {
   return policyLayout(env, { actorHidden: c.actorHidden, criticHidden: c.criticHidden, activation: c.activation, critic: getAlgorithm(c.algo).critic !== false });
 }
 
+/**
+ * Common fields that may differ between agents trained in one pass (src/gpu/agents.ts): each
+ * agent's values live in its own record on the GPU. With them, the numeric fields of an
+ * algorithm whose plan runs many agents (its objective coefficients and host rule). Every other
+ * field sets shapes, compiled constants or the length of the run, so all agents share it.
+ */
+export const PER_AGENT_FIELDS = ['seed', 'learningRate', 'annealLr', 'gamma', 'gaeLambda', 'clipCoef', 'entCoef', 'vfCoef'] as const;
+
+/** The fields that may differ between agents of `algo` (PER_AGENT_FIELDS and its numeric fields). */
+export function perAgentFields(algo: Algo): string[] {
+  const a = getAlgorithm(algo);
+  return [...PER_AGENT_FIELDS, ...Object.entries(a.fields).filter(([, f]) => f.kind === 'number').map(([k]) => k)];
+}
+
+/**
+ * Throws unless the agents' configs differ only in fields that may differ (perAgentFields),
+ * naming the first field that does not and the agents' values.
+ */
+export function checkAgentConfigs(configs: TrainConfig[]): void {
+  const free = new Set(perAgentFields(configs[0].algo));
+  for (const [k, c] of configs.entries()) {
+    for (const f of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
+      if (free.has(f) || JSON.stringify(c[f]) === JSON.stringify(configs[0][f])) continue;
+      throw new ConfigError(`agent ${k} has ${f} = ${JSON.stringify(c[f])}, agent 0 has ${JSON.stringify(configs[0][f])}: --${flagName(f)} sets shapes or the run's length, ` +
+        `which all agents of one pass share; agents may differ in ${[...free].map(flagName).join(', ')}. Run the other value as its own pass`);
+    }
+  }
+}
+
 /** Iterations a run of this config trains: whole batches of numEnvs × numSteps within totalTimesteps. */
 export const numIterationsOf = (c: TrainConfig) => Math.floor(c.totalTimesteps / (c.numEnvs * c.numSteps));

@@ -17,7 +17,6 @@ export class JsRollout {
   private readonly epLength: Uint32Array;
   private readonly actOut: GPUBuffer;
   private readonly act: BoundKernel;
-  private readonly uniforms: UniformField[];
   private readonly rowObs: Float32Array;
 
   constructor(readonly dev: WgrlDevice, readonly spec: JsEnvSpec, readonly ro: Rollout, seed: number) {
@@ -31,9 +30,8 @@ export class JsRollout {
     this.epReturn = new Float64Array(N);
     this.epLength = new Uint32Array(N);
     this.actOut = dev.buffer(`${spec.id} actions`, N * D * 4);
-    this.uniforms = [...ro.uniforms];
     this.act = new Kernel(dev, `rollout ${spec.id}`, ro.code, 'policy_act')
-      .bind({ 1: ro.params, 4: ro.trajBuffer, 6: ro.normStats, 8: this.actOut, 9: ro.params }, this.uniforms, grid(N, 64), `policy step ${spec.id}`);
+      .bind({ 1: ro.params, 4: ro.trajBuffer, 6: ro.normStats, 8: this.actOut, 9: ro.params, 10: ro.agentTable }, ro.uniformsWith({}), grid(N, 64), `policy step ${spec.id}`);
     this.rowObs = new Float32Array(N * spec.obsDim);
   }
 
@@ -41,9 +39,8 @@ export class JsRollout {
     const N = this.ro.opts.N, O = this.spec.obsDim, tl = this.ro.traj;
     for (let n = 0; n < N; n++) this.rowObs.set(this.obs[n], n * O);
     this.dev.write(this.ro.trajBuffer, this.rowObs, (tl.obs + t * N * O) * 4);
-    this.uniforms[3] = counterBase >>> 0;
-    this.uniforms[4] = t;
-    this.act.setUniforms(this.uniforms);
+    // policy_act reads the row it fills from maxEpisodeSteps.
+    this.act.setUniforms(this.ro.uniformsWith({ counterBase: counterBase >>> 0, maxEpisodeSteps: t }));
     this.dev.submit(`policy step ${t}`, (p) => this.act.encode(p));
     return t < this.ro.opts.T ? this.dev.readF32(this.actOut) : new Float32Array(0);
   }

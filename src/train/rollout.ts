@@ -1,8 +1,11 @@
 // The rollout pass: composes shaders/rollout.wgsl with an environment module and the network
-// tables, allocates the trajectory storage once, and records one dispatch per rollout.
+// tables, allocates the trajectory storage once, and records one dispatch per rollout for
+// every agent (src/gpu/agents.ts) at once.
 import type { WgrlDevice } from '../gpu/device.js';
 import { rolloutModule } from '../gpu/compose.js';
 import { Kernel, grid, type BoundKernel, type UniformField } from '../gpu/kernel.js';
+import { sharedStruct } from '../gpu/structs.js';
+import { agentBuffer, agentStride, checkAgents } from '../gpu/agents.js';
 import { actionDim, ENV_PRELUDE, validateEnvSpec, type EnvSpec } from '../envs/spec.js';
 import type { PolicyLayout } from '../nn/policy.js';
 import { ACTIVATION_CODE, type Activation } from '../kernels/matmul.js';
@@ -28,10 +31,38 @@ export function trajLayout(T: number, N: number, obsDim: number, actDim: number,
   };
 }
 
+/** The rollout kernels' uniforms (shaders/rollout.wgsl `rp`). */
+export const ROLLOUT_PARAMS = sharedStruct('RolloutParams', {
+  N: { type: 'u32', doc: 'environments per agent' }, T: { type: 'u32' },
+  counterBase: { type: 'u32', doc: 'global step of t = 0 (RNG counter)' },
+  maxEpisodeSteps: { type: 'u32', doc: 'the time limit; policy_act: the row it fills' },
+  logCapacity: { type: 'u32', doc: 'episodes logged per agent per rollout' },
+  obsNorm: { type: 'u32' }, bootstrap: { type: 'u32' }, rewardNorm: { type: 'u32' },
+  offObs: { type: 'u32', doc: 'element offsets of the traj sections' }, offActions: { type: 'u32' }, offLogp: { type: 'u32' }, offDist: { type: 'u32' },
+  offValues: { type: 'u32' }, offRewards: { type: 'u32' }, offTerm: { type: 'u32' }, offTrunc: { type: 'u32' },
+  offFinalValues: { type: 'u32' }, offFinalObs: { type: 'u32' },
+  offValid: { type: 'u32', doc: 'the valid section (episodic groups only)' },
+  deterministic: { type: 'u32', doc: '1: argmax / mean actions (evaluation)' },
+  groupSize: { type: 'u32', doc: '0: continuing (same-step autoreset); G > 0: episodic groups, see rollout()' },
+  agentParams: { type: 'u32', doc: 'elements between agents: params' }, agentTraj: { type: 'u32', doc: 'traj' },
+  agentNormStats: { type: 'u32', doc: 'norm_stats' },
+});
+
+/** One agent's row of the rollout's agent table (shaders/rollout.wgsl `agent_table`). */
+export const AGENT_ROLLOUT = sharedStruct('AgentRollout', {
+  seed: { type: 'u32', doc: 'keys every random draw of this agent' },
+  rewardGamma: { type: 'f32', doc: 'discount of the reward scaler (--norm-reward)' },
+});
+
 export interface RolloutOptions {
   N: number;
   T: number;
   seed: number;
+  /**
+   * Agents in one pass (src/gpu/agents.ts): their seeds (and reward-scaler discounts) per agent;
+   * params must then be a per-agent buffer. Default: one agent with `seed` and `gamma`.
+   */
+  agents?: { seed: number; gamma: number }[];
   bootstrapTruncation: boolean;
   /** Normalise observations with running statistics (clip ±10). */
   obsNorm: boolean;
@@ -52,23 +83,32 @@ export interface RolloutOptions {
   groupSize?: number;
 }
 
+export type RolloutParamValues = Parameters<typeof ROLLOUT_PARAMS.uniforms>[0];
+
 export class Rollout {
   readonly traj: TrajLayout;
+  /** [agents] packed trajectories (agentBuffer). */
   readonly trajBuffer: GPUBuffer;
+  /** [agents · N, STATE_DIM] */
   readonly envState: GPUBuffer;
+  /** [agents · N, 4] episode step, episode return, discounted return, - */
   readonly envBook: GPUBuffer;
+  /** Per agent the count of ended episodes (padded to 4), then per agent logCapacity entries. */
   readonly episodes: GPUBuffer;
-  /** Running normalisation statistics: obs mean, obs var, return mean, return var, counts. */
+  /** [agents] running normalisation statistics: obs mean, obs var, return mean, return var, counts. */
   readonly normStats: GPUBuffer;
   readonly normAcc: GPUBuffer;
+  /** [agents] AgentRollout rows: seed, reward-scaler discount. */
+  readonly agentTable: GPUBuffer;
   readonly normUpdateKernel: BoundKernel;
   readonly logCapacity: number;
+  readonly agents: number;
   readonly rolloutKernel: BoundKernel;
   /** The composed WGSL module (the JS-environment policy step binds another entry point of it). */
   readonly code: string;
   readonly resetKernel: BoundKernel;
-  /** RolloutParams fields in struct order. */
-  readonly uniforms: UniformField[];
+  /** The RolloutParams values; setUniformValues rewrites them. */
+  readonly uniformValues: RolloutParamValues;
 
   constructor(readonly dev: WgrlDevice, readonly env: EnvSpec, readonly layout: PolicyLayout, readonly params: GPUBuffer, readonly opts: RolloutOptions) {
     validateEnvSpec(env);
@@ -76,41 +116,74 @@ export class Rollout {
     for (const [k, v] of Object.entries({ N, T })) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`rollout: ${k} must be a positive integer, got ${v}`);
     }
+    const agents = opts.agents ?? [{ seed: opts.seed, gamma: opts.gamma }];
+    const K = agents.length;
+    checkAgents('rollout', K);
+    this.agents = K;
+    if (K > 1 && (agentStride(params) === 0 || agentStride(params) % 4 !== 0)) {
+      throw new Error(`rollout: ${K} agents need a per-agent parameter buffer (agentBuffer), got '${params.label}'`);
+    }
     const maxGroups = dev.limits.maxComputeWorkgroupsPerDimension;
-    if (Math.ceil(N / 64) > maxGroups * maxGroups) throw new Error(`rollout: ${N} environments exceed this adapter's dispatch limits`);
+    if (Math.ceil(K * N / 64) > maxGroups * maxGroups) throw new Error(`rollout: ${K} × ${N} environments exceed this adapter's dispatch limits`);
     const G = opts.groupSize ?? 0;
     if (!Number.isInteger(G) || G < 0 || (G > 0 && N % G !== 0)) throw new Error(`rollout: groupSize must be 0 or an integer dividing N = ${N}, got ${G}`);
     const actDim = actionDim(env);
     this.traj = trajLayout(T, N, env.obsDim, actDim, layout.outDim);
-    this.trajBuffer = dev.buffer(`${env.id} trajectories`, this.traj.size * 4);
-    this.envState = dev.buffer(`${env.id} env state`, N * env.stateDim * 4);
-    this.envBook = dev.buffer(`${env.id} episode book`, N * 16);
+    this.trajBuffer = agentBuffer(dev, `${env.id} trajectories`, K, this.traj.size);
+    this.envState = dev.buffer(`${env.id} env state`, K * N * env.stateDim * 4);
+    this.envBook = dev.buffer(`${env.id} episode book`, K * N * 16);
     this.logCapacity = opts.logCapacity ?? Math.min(T * N, 4096);
-    this.episodes = dev.buffer(`${env.id} episode log`, 16 + this.logCapacity * 16);
-    const O = env.obsDim;
-    this.normStats = dev.buffer(`${env.id} normalisation stats`, (2 * O + 4) * 4);
-    this.normAcc = dev.buffer(`${env.id} normalisation sums`, N * (2 * O + 2) * 4);
+    this.episodes = dev.buffer(`${env.id} episode log`, this.episodeCountBytes + K * this.logCapacity * 16);
+    const O = env.obsDim, normStatsLength = 2 * O + 4;
+    this.normStats = agentBuffer(dev, `${env.id} normalisation stats`, K, normStatsLength);
+    this.normAcc = dev.buffer(`${env.id} normalisation sums`, K * N * (2 * O + 2) * 4);
     // gym's RunningMeanStd starts at mean 0, var 1, count 1e-4.
-    dev.write(this.normStats, Float32Array.from([...new Array(O).fill(0), ...new Array(O).fill(1), 0, 1, 1e-4, 1e-4]));
-    const code = rolloutModule(env, layout, ACTIVATION_CODE[opts.activation], ENV_PRELUDE);
+    const initialStats = [...new Array(O).fill(0), ...new Array(O).fill(1), 0, 1, 1e-4, 1e-4];
+    const statsStride = Math.max(agentStride(this.normStats), normStatsLength);
+    const stats = new Float32Array(K * statsStride);
+    for (let k = 0; k < K; k++) stats.set(initialStats, k * statsStride);
+    dev.write(this.normStats, stats.subarray(0, (K - 1) * statsStride + normStatsLength));
+    const table = new ArrayBuffer(K * AGENT_ROLLOUT.size * 4);
+    agents.forEach((a, k) => {
+      new Uint32Array(table, k * AGENT_ROLLOUT.size * 4)[AGENT_ROLLOUT.offset.seed] = a.seed >>> 0;
+      new Float32Array(table, k * AGENT_ROLLOUT.size * 4)[AGENT_ROLLOUT.offset.rewardGamma] = a.gamma;
+    });
+    this.agentTable = dev.buffer(`${env.id} agent table`, table.byteLength);
+    dev.write(this.agentTable, new Uint8Array(table));
+    const code = rolloutModule(env, layout, ACTIVATION_CODE[opts.activation], ENV_PRELUDE, { structs: [ROLLOUT_PARAMS, AGENT_ROLLOUT], agents: K });
     this.code = code;
     const t = this.traj;
-    this.uniforms = [N, T, opts.seed >>> 0, 0, env.maxEpisodeSteps, this.logCapacity, opts.obsNorm ? 1 : 0, opts.bootstrapTruncation ? 1 : 0,
-      t.obs, t.actions, t.logp, t.dist, t.values, t.rewards, t.terminated, t.truncated, t.finalValues, t.finalObs,
-      opts.rewardNorm ? 1 : 0, { f: opts.gamma }, opts.deterministic ? 1 : 0, G, t.valid, 0];
-    const bindings = { 1: params, 2: this.envState, 3: this.envBook, 4: this.trajBuffer, 5: this.episodes, 6: this.normStats, 7: this.normAcc, 9: params };
-    const g = grid(N, 64, maxGroups);
-    this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout').bind(bindings, this.uniforms, g, `rollout ${env.id}`);
-    this.resetKernel = new Kernel(dev, `rollout ${env.id}`, code, 'reset_all').bind({ 2: this.envState, 3: this.envBook }, this.uniforms, g, `reset ${env.id}`);
+    this.uniformValues = {
+      N, T, counterBase: 0, maxEpisodeSteps: env.maxEpisodeSteps, logCapacity: this.logCapacity,
+      obsNorm: opts.obsNorm ? 1 : 0, bootstrap: opts.bootstrapTruncation ? 1 : 0, rewardNorm: opts.rewardNorm ? 1 : 0,
+      offObs: t.obs, offActions: t.actions, offLogp: t.logp, offDist: t.dist, offValues: t.values, offRewards: t.rewards,
+      offTerm: t.terminated, offTrunc: t.truncated, offFinalValues: t.finalValues, offFinalObs: t.finalObs, offValid: t.valid,
+      deterministic: opts.deterministic ? 1 : 0, groupSize: G,
+      agentParams: agentStride(params), agentTraj: agentStride(this.trajBuffer), agentNormStats: agentStride(this.normStats),
+    };
+    const uniforms = ROLLOUT_PARAMS.uniforms(this.uniformValues);
+    const bindings = { 1: params, 2: this.envState, 3: this.envBook, 4: this.trajBuffer, 5: this.episodes, 6: this.normStats, 7: this.normAcc, 9: params, 10: this.agentTable };
+    const g = grid(K * N, 64, maxGroups);
+    this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout').bind(bindings, uniforms, g, `rollout ${env.id}`);
+    this.resetKernel = new Kernel(dev, `rollout ${env.id}`, code, 'reset_all').bind({ 2: this.envState, 3: this.envBook, 10: this.agentTable }, uniforms, g, `reset ${env.id}`);
     this.normUpdateKernel = new Kernel(dev, `rollout ${env.id}`, code, 'update_norm_stats')
-      .bind({ 6: this.normStats, 7: this.normAcc }, this.uniforms, [1, 1, 1], `normalisation update ${env.id}`);
+      .bind({ 6: this.normStats, 7: this.normAcc, 10: this.agentTable }, uniforms, [1, 1, K], `normalisation update ${env.id}`);
+  }
+
+  /** Bytes of the per-agent episode counts at the start of the episode log (16-byte aligned). */
+  get episodeCountBytes(): number { return 16 * Math.ceil(this.agents / 4); }
+
+  /** The uniforms with some values changed (the JS-environment step rewrites its row and counter). */
+  uniformsWith(changes: Partial<RolloutParamValues>): UniformField[] {
+    return ROLLOUT_PARAMS.uniforms({ ...this.uniformValues, ...changes });
   }
 
   /** Sets the RNG counter of step 0 of the next rollout (iteration · T keeps draws disjoint). */
   setCounterBase(counterBase: number): void {
-    this.uniforms[3] = counterBase >>> 0;
-    this.rolloutKernel.setUniforms(this.uniforms);
-    this.resetKernel.setUniforms(this.uniforms);
+    this.uniformValues.counterBase = counterBase >>> 0;
+    const uniforms = ROLLOUT_PARAMS.uniforms(this.uniformValues);
+    this.rolloutKernel.setUniforms(uniforms);
+    this.resetKernel.setUniforms(uniforms);
   }
 
   /** Records the rollout (and, with normalisation on, the statistics update after it). */
@@ -121,19 +194,23 @@ export class Rollout {
 
   /** Frees the rollout's own buffers (not the parameters it reads). */
   destroy(): void {
-    for (const b of [this.trajBuffer, this.envState, this.envBook, this.episodes, this.normStats, this.normAcc]) b.destroy();
+    for (const b of [this.trajBuffer, this.envState, this.envBook, this.episodes, this.normStats, this.normAcc, this.agentTable]) b.destroy();
   }
 
   /** Records clearing the episode log; must precede the rollout pass in the same submit. */
   clearEpisodeLog(enc: GPUCommandEncoder): void {
-    enc.clearBuffer(this.episodes, 0, 16);
+    enc.clearBuffer(this.episodes, 0, this.episodeCountBytes);
   }
 
-  /** Decodes the episode log read back as raw bytes: episodes ended in this rollout, in (t, n) order. */
-  static decodeEpisodes(raw: ArrayBuffer, byteOffset: number, capacity: number): { count: number; returns: number[]; lengths: number[] } {
-    const count = new Uint32Array(raw, byteOffset, 1)[0];
+  /**
+   * Decodes agent `agent`'s part of the episode log read back as raw bytes (the log of `agents`
+   * agents at `byteOffset`): episodes it ended in this rollout, in (t, n) order.
+   */
+  static decodeEpisodes(raw: ArrayBuffer, byteOffset: number, capacity: number, agent = 0, agents = 1): { count: number; returns: number[]; lengths: number[] } {
+    const count = new Uint32Array(raw, byteOffset, agents)[agent];
     const n = Math.min(count, capacity);
-    const f = new Float32Array(raw, byteOffset + 16, n * 4), order = new Uint32Array(raw, byteOffset + 16, n * 4);
+    const at = byteOffset + 16 * Math.ceil(agents / 4) + agent * capacity * 16;
+    const f = new Float32Array(raw, at, n * 4), order = new Uint32Array(raw, at, n * 4);
     const idx = Array.from({ length: n }, (_, k) => k).sort((a, b) => order[4 * a + 2] - order[4 * b + 2]);
     return { count, returns: idx.map((k) => f[4 * k]), lengths: idx.map((k) => f[4 * k + 1]) };
   }

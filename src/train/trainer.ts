@@ -4,7 +4,7 @@
 // minibatch order, the training-state record a checkpoint saves) and knows no algorithm by
 // name: src/algos/<name>.ts declares the objective, the plan and the host hook. Everything is
 // allocated in the constructor; an iteration creates no GPU objects.
-import { adapterName, BufferUsage, type WgrlDevice } from '../gpu/device.js';
+import { adapterName, BufferUsage, usableBytes, type WgrlDevice } from '../gpu/device.js';
 import type { Dispatch } from '../gpu/kernel.js';
 import { sharedStruct, type SharedStruct } from '../gpu/structs.js';
 import { coefField } from '../gpu/compose.js';
@@ -12,8 +12,9 @@ import { adamPartialsSize } from '../kernels/adam.js';
 import { actionDim, getEnv, type EnvSpec } from '../envs/spec.js';
 import { initPolicyParams, type PolicyLayout } from '../nn/policy.js';
 import { CpuRng } from '../util/random.js';
-import { configLayout, DISCRETE_DEFAULTS, makeConfig, numIterationsOf, type TrainConfig } from './config.js';
-import { Rollout } from './rollout.js';
+import { checkAgentConfigs, configLayout, DISCRETE_DEFAULTS, makeConfig, numIterationsOf, type TrainConfig } from './config.js';
+import { Rollout, trajLayout } from './rollout.js';
+import { agentBuffer, agentOffset, agentStride, agentStrideFor, agentUpload, checkAgents } from '../gpu/agents.js';
 import { hostSteppedEnvSpec, isJsEnvSpec, type JsEnvSpec } from '../envs/js_env.js';
 import { JsRollout } from './js_rollout.js';
 import { ALGORITHMS, getAlgorithm } from '../algos/registry.js';
@@ -26,13 +27,17 @@ export const ADAM_STATE = sharedStruct('AdamState', {
 });
 
 /**
- * The engine's per-iteration scalars (a storage record the kernels index by SCALAR_* names):
- * learning rate, the minibatch advantage statistics col_stats writes (sum, mean, unbiased var),
- * the algorithm's objective coefficients, and the Gaussian log-std at collection time.
+ * The engine's per-iteration scalars, one record per agent (a storage record the kernels index
+ * by SCALAR_* names): learning rate, the minibatch advantage statistics col_stats writes (sum,
+ * mean, unbiased var), the agent's hyperparameters, the algorithm's objective coefficients, and
+ * the Gaussian log-std at collection time.
  */
 export function scalarsRecord(algorithm: Algorithm, actDim: number): SharedStruct<string> {
   return sharedStruct('UpdateScalars', {
     learningRate: { type: 'f32' }, advSum: { type: 'f32' }, advMean: { type: 'f32' }, advVar: { type: 'f32' },
+    // The agent's hyperparameters (src/train/config.ts PER_AGENT_FIELDS read on the GPU).
+    clipCoef: { type: 'f32', doc: 'ε of the value clip and of the clip-fraction diagnostic' }, entCoef: { type: 'f32' }, vfCoef: { type: 'f32' },
+    gamma: { type: 'f32' }, gaeLambda: { type: 'f32' },
     ...Object.fromEntries(algorithm.objective.coefficients.map((c) => [coefField(c), { type: 'f32' as const }])),
     oldLogstd: { type: 'f32', count: actDim },
   });
@@ -68,7 +73,10 @@ export interface IterationMetrics {
   'eval/mean_length'?: number;
 }
 
-/** The complete host state of a run; with the GPU buffers it is what a checkpoint saves. */
+/**
+ * The complete host state of one agent of a run; with the GPU buffers it is what a checkpoint
+ * saves. Every agent of a pass is at the same iteration and step.
+ */
 export interface HostState {
   iteration: number;
   globalStep: number;
@@ -79,8 +87,19 @@ export interface HostState {
   algorithm: AlgorithmState;
 }
 
+/**
+ * The trainer: one agent by default, or K agents in one pass (src/gpu/agents.ts), each with its
+ * own config (differing only in PER_AGENT_FIELDS), parameters, optimiser, environments, RNG
+ * streams and host state. Every GPU buffer below holds one copy per agent.
+ */
 export class Trainer {
+  /** Agent 0's config (the shapes every agent shares). */
   readonly config: TrainConfig;
+  /** Every agent's config. */
+  readonly configs: TrainConfig[];
+  /** Every agent's own overrides, as given (a checkpoint keeps them for the resume). */
+  readonly agentOverrides: Partial<TrainConfig>[];
+  readonly agents: number;
   readonly env: EnvSpec;
   readonly layout: PolicyLayout;
   readonly batchSize: number;
@@ -92,7 +111,8 @@ export class Trainer {
   readonly adamM: GPUBuffer;
   readonly adamV: GPUBuffer;
   readonly adamState: GPUBuffer;
-  host: HostState;
+  /** Every agent's host state. */
+  hosts: HostState[];
 
   readonly algorithm: Algorithm;
   /** The algorithm's update, built once. */
@@ -107,12 +127,16 @@ export class Trainer {
   private readonly reportAdamOffset: number;
   private readonly reportEpisodesOffset: number;
   private readonly passes: Dispatch[];
-  private readonly permRng: CpuRng;
+  private readonly permRngs: CpuRng[];
 
   /** Set when the environments are JS objects stepped on the host. */
   readonly jsRollout: JsRollout | null;
 
-  constructor(readonly dev: WgrlDevice, overrides: Partial<TrainConfig> = {}, envSpec?: EnvSpec | JsEnvSpec) {
+  /**
+   * `overrides` configure every agent; `agents` (default: one agent, no changes) gives each
+   * agent's own overrides on top, e.g. [{ seed: 1 }, { seed: 2 }] for two seeds in one pass.
+   */
+  constructor(readonly dev: WgrlDevice, overrides: Partial<TrainConfig> = {}, envSpec?: EnvSpec | JsEnvSpec, agents: Partial<TrainConfig>[] = [{}]) {
     const jsSpec = envSpec && isJsEnvSpec(envSpec) ? envSpec : null;
     this.env = jsSpec ? hostSteppedEnvSpec(jsSpec) : (envSpec as EnvSpec | undefined) ?? getEnv(overrides.env ?? 'CartPole-v1');
     const continuous = this.env.action.type === 'continuous';
@@ -120,9 +144,17 @@ export class Trainer {
     if (jsSpec && (ALGORITHMS as Record<string, Algorithm>)[algo]?.episodicGroups) {
       throw new InputError(`JS environment '${jsSpec.id}': --algo ${algo} restarts groups of environments from one shared state, which needs a GPU environment (its state is on the GPU); write the environment in WGSL, or choose another algorithm`);
     }
-    this.config = makeConfig({ ...overrides, env: this.env.id }, continuous, this.env);
-    const c = this.config;
+    if (!Array.isArray(agents) || agents.length < 1) throw new InputError(`--num-agents must be at least 1, got ${Array.isArray(agents) ? agents.length : agents}`);
+    this.agentOverrides = agents.map((a) => ({ ...a }));
+    this.configs = agents.map((a) => makeConfig({ ...overrides, ...a, env: this.env.id }, continuous, this.env));
+    checkAgentConfigs(this.configs);
+    this.config = this.configs[0];
+    const c = this.config, K = this.agents = this.configs.length;
     this.algorithm = getAlgorithm(c.algo);
+    if (K > 1 && !this.algorithm.manyAgents) {
+      throw new InputError(`--algo ${c.algo} trains one agent per pass; ${K} agents in one pass work with ${Object.values(ALGORITHMS).filter((x) => x.manyAgents).map((x) => x.name).join(', ')}. Run its seeds one after another`);
+    }
+    if (K > 1 && jsSpec) throw new InputError(`JS environment '${jsSpec.id}': one agent per pass (the host steps one set of environments); run its seeds one after another`);
     const groupSize = this.algorithm.episodicGroups?.(c) ?? 0;
     if (jsSpec && (c.normObs || c.normReward || c.bootstrapTruncation)) {
       throw new InputError(`JS environment '${jsSpec.id}': --norm-obs, --norm-reward and --bootstrap-truncation are not supported on the host-stepped path yet; set them to false`);
@@ -132,53 +164,60 @@ export class Trainer {
     this.minibatchSize = this.batchSize / c.numMinibatches;
     this.numIterations = numIterationsOf(c);
     const D = actionDim(this.env);
-
-    // ---- parameters, optimiser state, scalars, metrics (allocated once)
     this.layout = configLayout(this.env, c);
     const L = this.layout, P = L.size;
-    this.params = dev.upload('params', initPolicyParams(L, c.seed));
-    this.grads = dev.buffer('grads', P * 4);
-    this.adamM = dev.upload('adam m', new Float32Array(P));
-    this.adamV = dev.upload('adam v', new Float32Array(P));
-    this.adamState = dev.upload('adam state', new Float32Array(ADAM_STATE.size));
-    const adamPartials = dev.buffer('adam partials', adamPartialsSize(P) * 4);
     this.scalarsRecord = scalarsRecord(this.algorithm, D);
-    this.scalars = dev.buffer('scalars', this.scalarsRecord.size * 4);
-    this.perm = dev.buffer('permutations', c.updateEpochs * this.batchSize * 4);
-    this.permHost = new Uint32Array(c.updateEpochs * this.batchSize);
+    checkAgentsFit(dev, this.env, c, L, K);
+
+    // ---- parameters, optimiser state, scalars, metrics (allocated once, one copy per agent)
+    this.params = agentUpload(dev, 'params', this.configs.map((ck) => initPolicyParams(L, ck.seed)));
+    this.grads = agentBuffer(dev, 'grads', K, P);
+    this.adamM = agentBuffer(dev, 'adam m', K, P);
+    this.adamV = agentBuffer(dev, 'adam v', K, P);
+    this.adamState = agentBuffer(dev, 'adam state', K, ADAM_STATE.size);
+    const adamPartials = agentBuffer(dev, 'adam partials', K, adamPartialsSize(P));
+    this.scalars = agentBuffer(dev, 'scalars', K, this.scalarsRecord.size);
+    this.perm = agentBuffer(dev, 'permutations', K, c.updateEpochs * this.batchSize);
+    this.permHost = new Uint32Array(K * Math.max(agentStride(this.perm), c.updateEpochs * this.batchSize));
     const metricsRecord = this.algorithm.metrics;
-    this.metrics = dev.buffer('metrics', metricsRecord.size * 4);
+    this.metrics = agentBuffer(dev, 'metrics', K, metricsRecord.size);
 
     // ---- rollout pass
     this.rollout = new Rollout(dev, this.env, L, this.params, {
       N, T, seed: c.seed, bootstrapTruncation: c.bootstrapTruncation, obsNorm: c.normObs, rewardNorm: c.normReward,
-      gamma: c.gamma, activation: c.activation, groupSize,
+      gamma: c.gamma, activation: c.activation, groupSize, agents: this.configs.map((ck) => ({ seed: ck.seed, gamma: ck.gamma })),
     });
     this.jsRollout = jsSpec ? new JsRollout(dev, jsSpec, this.rollout, c.seed) : null;
-    // Readback: update metrics, Adam's state, the episode log.
-    this.reportAdamOffset = metricsRecord.size * 4;
-    this.reportEpisodesOffset = this.reportAdamOffset + ADAM_STATE.size * 4;
-    this.report = dev.buffer('report', this.reportEpisodesOffset + 16 + this.rollout.logCapacity * 16,
+    // Readback: every agent's update metrics, Adam's state, the episode log.
+    this.reportAdamOffset = Math.ceil(usableBytes(this.metrics) / 16) * 16;
+    this.reportEpisodesOffset = this.reportAdamOffset + Math.ceil(usableBytes(this.adamState) / 16) * 16;
+    this.report = dev.buffer('report', this.reportEpisodesOffset + usableBytes(this.rollout.episodes),
       BufferUsage.COPY_DST | BufferUsage.COPY_SRC | BufferUsage.STORAGE);
 
     // ---- the algorithm's update
     this.plan = this.algorithm.plan({
-      dev, config: c, env: this.env, layout: L, rollout: this.rollout, algorithm: this.algorithm, batchSize: this.batchSize,
+      dev, config: c, env: this.env, layout: L, rollout: this.rollout, algorithm: this.algorithm, batchSize: this.batchSize, agents: K,
       buffers: { params: this.params, grads: this.grads, adamM: this.adamM, adamV: this.adamV, adamState: this.adamState, adamPartials,
         scalars: this.scalars, metrics: this.metrics, permutations: this.perm },
       scalars: this.scalarsRecord, metrics: metricsRecord,
     });
-    this.passes = this.plan.stages.flatMap((s) => s.dispatches);
-    this.permRng = new CpuRng(c.seed ^ 0x9e3779b9);
-    this.host = { iteration: 0, globalStep: 0, permRngState: this.permRng.state, recentReturns: [], episodesSeen: 0, algorithm: this.algorithm.initialState(c) };
+    this.passes = this.plan.stages.flatMap((st) => st.dispatches);
+    this.permRngs = this.configs.map((ck) => new CpuRng(ck.seed ^ 0x9e3779b9));
+    this.hosts = this.configs.map((ck, k) => ({
+      iteration: 0, globalStep: 0, permRngState: this.permRngs[k].state, recentReturns: [], episodesSeen: 0, algorithm: this.algorithm.initialState(ck),
+    }));
 
     // Reset every environment (counter 0 of purpose 2 keys the initial states).
     dev.submit('reset environments', (pass) => this.rollout.resetKernel.encode(pass));
   }
 
+  /** Agent 0's host state (iteration and step are every agent's). */
+  get host(): HostState { return this.hosts[0]; }
+  set host(h: HostState) { this.hosts[0] = h; }
+
   get adapter(): string { return adapterName(this.dev.adapter); }
 
-  /** Dispatches recorded per iteration (rollout, GAE, every minibatch's kernels). */
+  /** Dispatches recorded per iteration (rollout, GAE, every minibatch's kernels), for all agents together. */
   get dispatchesPerIteration(): number { return 1 + this.passes.length; }
 
   get done(): boolean { return this.host.iteration >= this.numIterations; }
@@ -193,85 +232,138 @@ export class Trainer {
   /** When and at which step this process's first iteration started (for charts/SPS). */
   private segmentStart: { ms: number; step: number } | null = null;
 
-  /** One rollout and one update. Returns the iteration's metrics (one readback). */
+  /** One rollout and one update of the single agent (see iterateAgents for several). */
   async iterate(): Promise<IterationMetrics> {
-    const c = this.config, h = this.host, rec = this.scalarsRecord;
-    const t0 = performance.now();
-    this.segmentStart ??= { ms: t0, step: h.globalStep };
-    const frac = 1 - h.iteration / this.numIterations;
-    const lr = c.annealLr ? frac * c.learningRate : c.learningRate;
-    // Before the submit: learning rate, objective coefficients, this iteration's
-    // permutations, the RNG counter.
-    const scalars = new Float32Array(rec.offset.oldLogstd);
-    scalars[rec.offset.learningRate] = lr;
-    for (const [name, v] of Object.entries(this.algorithm.objective.coefficientValues(c, h.algorithm))) scalars[rec.offset[coefField(name)]] = v;
-    this.dev.write(this.scalars, scalars);
-    this.permRng.state = h.permRngState;
-    for (let e = 0; e < c.updateEpochs; e++) this.permRng.permutation(this.permHost.subarray(e * this.batchSize, (e + 1) * this.batchSize));
-    h.permRngState = this.permRng.state;
-    this.dev.write(this.perm, this.permHost);
-    this.rollout.setCounterBase(h.iteration * c.numSteps);
-    const hostEpisodes = this.jsRollout ? await this.jsRollout.collect(h.iteration * c.numSteps) : null;
+    if (this.agents !== 1) throw new Error(`this trainer has ${this.agents} agents: call iterateAgents(), which returns every agent's metrics`);
+    return (await this.iterateAgents())[0];
+  }
 
-    const ro = this.rollout, D = actionDim(this.env);
+  /** One rollout and one update of every agent (one submit, one readback); each agent's metrics. */
+  async iterateAgents(): Promise<IterationMetrics[]> {
+    const K = this.agents, rec = this.scalarsRecord, E = this.config.updateEpochs;
+    const t0 = performance.now();
+    const iteration = this.host.iteration;
+    this.segmentStart ??= { ms: t0, step: this.host.globalStep };
+    // Before the submit, per agent: learning rate, hyperparameters, objective coefficients,
+    // this iteration's permutations; then the RNG counter.
+    const scalarStride = Math.max(agentStride(this.scalars), rec.size), permStride = Math.max(agentStride(this.perm), E * this.batchSize);
+    const scalars = new Float32Array((K - 1) * scalarStride + rec.offset.oldLogstd);
+    const lrs = this.configs.map((ck, k) => {
+      const h = this.hosts[k], at = k * scalarStride;
+      const lr = ck.annealLr ? (1 - h.iteration / this.numIterations) * ck.learningRate : ck.learningRate;
+      const values: Record<string, number> = {
+        learningRate: lr, clipCoef: ck.clipCoef, entCoef: ck.entCoef, vfCoef: ck.vfCoef, gamma: ck.gamma, gaeLambda: ck.gaeLambda,
+      };
+      for (const [name, v] of Object.entries(this.algorithm.objective.coefficientValues(ck, h.algorithm))) values[coefField(name)] = v;
+      for (const [name, v] of Object.entries(values)) scalars[at + rec.offset[name]] = v;
+      const rng = this.permRngs[k];
+      rng.state = h.permRngState;
+      for (let e = 0; e < E; e++) rng.permutation(this.permHost.subarray(k * permStride + e * this.batchSize, k * permStride + (e + 1) * this.batchSize));
+      h.permRngState = rng.state;
+      return lr;
+    });
+    this.dev.write(this.scalars, scalars);
+    this.dev.write(this.perm, this.permHost);
+    this.rollout.setCounterBase(iteration * this.config.numSteps);
+    const hostEpisodes = this.jsRollout ? await this.jsRollout.collect(iteration * this.config.numSteps) : null;
+
+    const ro = this.rollout, D = actionDim(this.env), L = this.layout;
     const tSubmit = performance.now();
-    this.dev.submitEncoder(`iteration ${h.iteration}`, (enc) => {
+    this.dev.submitEncoder(`iteration ${iteration}`, (enc) => {
       ro.clearEpisodeLog(enc);
-      if (this.layout.continuous) enc.copyBufferToBuffer(this.params, this.layout.logstd * 4, this.scalars, rec.offset.oldLogstd * 4, D * 4);
-      const pass = enc.beginComputePass({ label: `iteration ${h.iteration}` });
+      // The Gaussian log-std at collection time, per agent.
+      if (L.continuous) {
+        for (let k = 0; k < K; k++) enc.copyBufferToBuffer(this.params, (agentOffset(this.params, k) + L.logstd) * 4, this.scalars, (agentOffset(this.scalars, k) + rec.offset.oldLogstd) * 4, D * 4);
+      }
+      const pass = enc.beginComputePass({ label: `iteration ${iteration}` });
       if (!this.jsRollout) ro.encode(pass);
       for (const d of this.passes) d.encode(pass);
       pass.end();
       enc.copyBufferToBuffer(this.metrics, 0, this.report, 0, this.metrics.size);
-      enc.copyBufferToBuffer(this.adamState, 0, this.report, this.reportAdamOffset, ADAM_STATE.size * 4);
+      enc.copyBufferToBuffer(this.adamState, 0, this.report, this.reportAdamOffset, this.adamState.size);
       enc.copyBufferToBuffer(ro.episodes, 0, this.report, this.reportEpisodesOffset, ro.episodes.size);
     });
     const tWait = performance.now();
     const raw = await this.dev.read(this.report);
     const tDecode = performance.now();
 
-    const update = this.algorithm.metrics.decode(new Float32Array(raw, 0, this.algorithm.metrics.size));
-    const adamState = ADAM_STATE.decode(new Float32Array(raw, this.reportAdamOffset, ADAM_STATE.size));
-    const eps = hostEpisodes ?? Rollout.decodeEpisodes(raw, this.reportEpisodesOffset, ro.logCapacity);
-    h.recentReturns = [...h.recentReturns, ...eps.returns].slice(-100);
-    h.episodesSeen += eps.count;
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-    const out: IterationMetrics = {
-      iteration: h.iteration + 1,
-      global_step: (h.iteration + 1) * this.batchSize,
-      'charts/episodic_return': mean(eps.returns),
-      'charts/episodic_length': mean(eps.lengths),
-      'charts/episodes': eps.count,
-      'charts/mean_return_100': mean(h.recentReturns),
-      ...(this.env.success ? { 'charts/success_rate_100': this.successRate100 } : {}),
-      'charts/SPS': (h.globalStep + this.batchSize - this.segmentStart.step) / ((performance.now() - this.segmentStart.ms) / 1000),
-      'charts/learning_rate': lr,
-      ...(this.algorithm.report(update) as Partial<IterationMetrics>),
-      'losses/grad_norm': adamState.gradNorm,
-    } as IterationMetrics;
-    for (const k of ['losses/policy_loss', 'losses/value_loss', 'losses/entropy'] as const) {
-      if (k in out && !Number.isFinite(out[k])) {
-        throw new Error(`training diverged at iteration ${h.iteration + 1}: ${k} is ${out[k]}. ` +
-          `Lower --learning-rate, keep --max-grad-norm > 0, or turn on --norm-obs/--norm-reward for unbounded observations or rewards.`);
+    const sps = (this.host.globalStep + this.batchSize - this.segmentStart.step) / ((performance.now() - this.segmentStart.ms) / 1000);
+    const metricsStride = Math.max(agentStride(this.metrics), this.algorithm.metrics.size), adamStride = Math.max(agentStride(this.adamState), ADAM_STATE.size);
+    const out = this.configs.map((ck, k) => {
+      const h = this.hosts[k];
+      const update = this.algorithm.metrics.decode(new Float32Array(raw, k * metricsStride * 4, this.algorithm.metrics.size));
+      const adamState = ADAM_STATE.decode(new Float32Array(raw, this.reportAdamOffset + k * adamStride * 4, ADAM_STATE.size));
+      const eps = hostEpisodes ?? Rollout.decodeEpisodes(raw, this.reportEpisodesOffset, ro.logCapacity, k, K);
+      h.recentReturns = [...h.recentReturns, ...eps.returns].slice(-100);
+      h.episodesSeen += eps.count;
+      const m: IterationMetrics = {
+        iteration: iteration + 1,
+        global_step: (iteration + 1) * this.batchSize,
+        'charts/episodic_return': mean(eps.returns),
+        'charts/episodic_length': mean(eps.lengths),
+        'charts/episodes': eps.count,
+        'charts/mean_return_100': mean(h.recentReturns),
+        ...(this.env.success ? { 'charts/success_rate_100': this.successRate100Of(k) } : {}),
+        'charts/SPS': sps,
+        'charts/learning_rate': lrs[k],
+        ...(this.algorithm.report(update) as Partial<IterationMetrics>),
+        'losses/grad_norm': adamState.gradNorm,
+      } as IterationMetrics;
+      for (const key of ['losses/policy_loss', 'losses/value_loss', 'losses/entropy'] as const) {
+        if (key in m && !Number.isFinite(m[key])) {
+          throw new Error(`training diverged at iteration ${iteration + 1}${K > 1 ? ` in agent ${k} (seed ${ck.seed})` : ''}: ${key} is ${m[key]}. ` +
+            `Lower --learning-rate, keep --max-grad-norm > 0, or turn on --norm-obs/--norm-reward for unbounded observations or rewards.`);
+        }
       }
-    }
-    Object.assign(out, this.algorithm.afterIteration?.(c, h.algorithm, update));
+      Object.assign(m, this.algorithm.afterIteration?.(ck, h.algorithm, update));
+      return m;
+    });
     Object.assign(this.lastTiming, { prepareMs: tSubmit - t0, encodeSubmitMs: tWait - tSubmit, waitMs: tDecode - tWait, decodeMs: performance.now() - tDecode });
-    h.iteration++;
-    h.globalStep = out.global_step;
+    for (const h of this.hosts) { h.iteration++; h.globalStep = out[0].global_step; }
     return out;
   }
 
-  /** Tasks scored by success: the fraction of the last (up to) 100 ended episodes that succeeded. */
-  get successRate100(): number | null {
-    const r = this.host.recentReturns, s = this.env.success;
+  /** Tasks scored by success: the fraction of agent k's last (up to) 100 ended episodes that succeeded. */
+  successRate100Of(k: number): number | null {
+    const r = this.hosts[k].recentReturns, s = this.env.success;
     return s && r.length ? r.filter((x) => x >= s.minReturn).length / r.length : null;
   }
 
-  /** Mean return over the last (up to) 100 ended episodes. */
-  get meanReturn100(): number | null {
-    const r = this.host.recentReturns;
+  /** Agent 0's success rate (successRate100Of). */
+  get successRate100(): number | null { return this.successRate100Of(0); }
+
+  /** Mean return over agent k's last (up to) 100 ended episodes. */
+  meanReturn100Of(k: number): number | null {
+    const r = this.hosts[k].recentReturns;
     return r.length ? r.reduce((a, b) => a + b, 0) / r.length : null;
   }
+
+  /** Agent 0's mean return over its last (up to) 100 ended episodes. */
+  get meanReturn100(): number | null { return this.meanReturn100Of(0); }
 }
 
+/**
+ * Throws, before any allocation, when K agents do not fit this adapter: the largest per-agent
+ * buffer times K against the storage-binding and buffer limits, and the dispatch limits.
+ * The message says the largest K that fits.
+ */
+export function checkAgentsFit(dev: WgrlDevice, env: EnvSpec, c: TrainConfig, L: PolicyLayout, K: number): void {
+  checkAgents('--num-agents', K);
+  const batch = c.numEnvs * c.numSteps, B = batch / c.numMinibatches, D = actionDim(env);
+  const traj = trajLayout(c.numSteps, c.numEnvs, env.obsDim, D, L.outDim);
+  const hmax = Math.max(...L.actor.dims, ...L.critic.dims);
+  // Elements per agent of the largest per-agent buffers (trajectories, permutations, scratch).
+  const perAgent = Math.max(agentStrideFor(traj.size), agentStrideFor(c.updateEpochs * batch), agentStrideFor(2 * B * hmax), agentStrideFor(L.size));
+  const limit = Math.min(dev.limits.maxStorageBufferBindingSize, dev.limits.maxBufferSize);
+  const maxByMemory = Math.floor(limit / (perAgent * 4));
+  // Matmuls dispatch (actor, critic) × agents along z; the rollout K·N invocations.
+  const maxGroups = dev.limits.maxComputeWorkgroupsPerDimension;
+  const maxByDispatch = Math.min(Math.floor(maxGroups / 2), Math.floor(maxGroups * maxGroups * 64 / c.numEnvs));
+  const maxK = Math.min(maxByMemory, maxByDispatch);
+  if (K > maxK) {
+    throw new InputError(`--num-agents ${K} does not fit this adapter: ${maxByMemory < maxByDispatch
+      ? `each agent needs ${(perAgent * 4 / 2 ** 20).toFixed(1)} MiB in its largest buffer and one buffer may hold ${(limit / 2 ** 20).toFixed(0)} MiB`
+      : `the dispatch limits (${maxGroups} workgroups per dimension) allow ${maxByDispatch}`}; the largest number of agents that fits with this config is ${maxK}`);
+  }
+}
