@@ -5,19 +5,21 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createNodeDevice, checkAdapterChoice } from './gpu/node.js';
 import { GpuError, adapterName } from './gpu/device.js';
-import { FIELDS, flagName, fieldDoc, parseField, ConfigError, DISCRETE_DEFAULTS, makeConfig, type TrainConfig } from './train/config.js';
+import { FIELDS, flagName, fieldDoc, parseField, ConfigError, DISCRETE_DEFAULTS, makeConfig, checkAgentConfigs, type TrainConfig } from './train/config.js';
 import { ENV_IDS, getEnv } from './envs/spec.js';
-import { runTraining, CHECKPOINT_FILE } from './train/run.js';
+import { runTraining, checkAgentRunOptions, CHECKPOINT_FILE } from './train/run.js';
+import { checkManyAgents } from './train/trainer.js';
+import { expandAgents, parseSeeds, parseSweep } from './train/sweep.js';
 import { evaluateCheckpoint } from './train/evaluate.js';
 import type { IterationMetrics, Trainer } from './train/trainer.js';
 import { InputError, didYouMean, isMissingPackage } from './errors.js';
-import { ALGORITHMS } from './algos/registry.js';
+import { ALGORITHMS, getAlgorithm } from './algos/registry.js';
 import { DEFAULT_METRICS, METRICS } from './report/metrics.js';
 
 const USAGE = `wgrl: reinforcement learning in WebGPU compute shaders
 
   wgrl train [--env ${DISCRETE_DEFAULTS.env}] [--algo ${DISCRETE_DEFAULTS.algo}] [--seed ${DISCRETE_DEFAULTS.seed}] [options]
-  wgrl eval --checkpoint runs/<run>/checkpoint.safetensors [--episodes 10] [--deterministic]
+  wgrl eval --checkpoint runs/<run>/checkpoint.safetensors [--episodes 10] [--deterministic] [--agent k]
   wgrl plot runs/<run> [runs/<run2> …] [--out DIR] [--metrics return,kl,…]
   wgrl reproduce spo [--quick]    the SPO paper's comparison: figures, IQM table, REPORT.md
 
@@ -32,7 +34,16 @@ ${(Object.keys(FIELDS) as (keyof TrainConfig)[]).map((k) => `  --${flagName(k).p
 
 run options:
   --run-dir DIR            where config.json, metrics.jsonl, checkpoint.safetensors and summary.json go
-                           (default runs/<env>__<algo>__<seed>__<time>)
+                           (default runs/<env>__<algo>__<seed>__<time>, or …__<K>agents__… for several)
+  --num-agents K           train K agents in one pass (seeds --seed … --seed + K - 1): one rollout and
+                           one update for all of them, each agent exactly what its own run would give
+  --seeds 1,2,3 | 1-16     the agents' seeds (instead of --num-agents)
+  --sweep 'A=x,y;B=z'      a grid of per-agent hyperparameters, every point with every seed, e.g.
+                           'learning-rate=1e-3,2.5e-4;clip-coef=0.1,0.2', or a .json file {"learning-rate": […]};
+                           the keys: seed-independent numbers (learning-rate, clip-coef, ent-coef,
+                           vf-coef, gamma, gae-lambda, anneal-lr and the algorithm's own numbers)
+                           several agents: metrics.jsonl lines carry "agent" and "seed"; summary.json
+                           lists every agent with the IQM of the final returns; one checkpoint holds all
   --resume                 continue the run in --run-dir from its checkpoint
   --checkpoint-every N     iterations between checkpoints (default 10)
   --target-return R        stop once the mean return of the last 100 episodes reaches R
@@ -103,6 +114,7 @@ const EVAL_USAGE = `wgrl eval: mean return of a saved policy
   --episodes N             episodes to run (default 10)
   --deterministic          the greedy action (mode) instead of sampling
   --seed N                 seed for the environments and sampling (default: the run's seed + 1000)
+  --agent k                which agent of a several-agent run (default 0)
   --adapter auto|swiftshader|hardware
   --gpu-timeout S          fail when one wait for the GPU exceeds S seconds (default 300; 0: no limit)
   --json                   one JSON line instead of text
@@ -131,8 +143,11 @@ function progress(total: number, quiet: boolean, startedMs: number) {
   // setup (pipeline compiles); elapsed time counts from this process's start, setup included.
   let first: { ms: number; step: number } | null = null;
   let lastEval: number | null = null;
-  return (m: IterationMetrics, trainer: Trainer) => {
+  return (m: IterationMetrics, trainer: Trainer, all: IterationMetrics[] = [m]) => {
     if (quiet) return;
+    // Several agents: the return shown is the mean over agents of their 100-episode means.
+    const returns = all.map((x) => x['charts/mean_return_100']).filter((x): x is number => x !== null);
+    const shownReturn = all.length > 1 ? (returns.length ? returns.reduce((a, b) => a + b, 0) / returns.length : null) : m['charts/mean_return_100'];
     const now = performance.now();
     first ??= { ms: now, step: m.global_step };
     const frac = m.global_step / total;
@@ -143,7 +158,7 @@ function progress(total: number, quiet: boolean, startedMs: number) {
     const width = 24, filled = Math.round(frac * width);
     const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * frac).toFixed(0).padStart(3)}% ${fmt(m.global_step, 0)}/${fmt(total, 0)} steps | ` +
       `${clock(elapsed)} elapsed, ETA ${clock(eta)} | ` +
-      `${fmt(m['charts/SPS'], 0)} SPS | return(100) ${fmtReturn(m['charts/mean_return_100'])} | KL ${m['charts/average_kld'].toExponential(1)}` +
+      `${fmt(m['charts/SPS'], 0)} SPS${all.length > 1 ? ` × ${all.length} agents` : ''} | return(100)${all.length > 1 ? ' mean over agents' : ''} ${fmtReturn(shownReturn)} | KL ${m['charts/average_kld'].toExponential(1)}` +
       (lastEval !== null ? ` | eval ${fmt(lastEval)}` : '');
     if (tty) process.stderr.write(`\r${line}   `);
     else if (performance.now() - last > 5000 || trainer.done) { process.stderr.write(line + '\n'); last = performance.now(); }
@@ -221,6 +236,7 @@ async function train(argv: string[]): Promise<number> {
     'run-dir': { type: 'string' }, resume: { type: 'boolean' }, 'checkpoint-every': { type: 'string' },
     adapter: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' }, 'target-return': { type: 'string' },
     csv: { type: 'boolean' }, plot: { type: 'boolean' }, 'eval-every': { type: 'string' }, 'eval-episodes': { type: 'string' }, 'gpu-timeout': { type: 'string' },
+    'num-agents': { type: 'string' }, seeds: { type: 'string' }, sweep: { type: 'string' },
   };
   for (const k of Object.keys(FIELDS)) options[flagName(k)] = { type: 'string' };
   const values = parseFlags('train', expandBooleanFlags(argv), options);
@@ -232,7 +248,17 @@ async function train(argv: string[]): Promise<number> {
   }
   const env = overrides.env ?? DISCRETE_DEFAULTS.env, algo = overrides.algo ?? DISCRETE_DEFAULTS.algo, seed = overrides.seed ?? DISCRETE_DEFAULTS.seed;
   const resume = !!values.resume;
-  const runDir = (values['run-dir'] as string | undefined) ?? (resume ? undefined : join('runs', `${env}__${algo}__${seed}__${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  const severalGiven = ['num-agents', 'seeds', 'sweep'].filter((f) => values[f] !== undefined);
+  if (resume && severalGiven.length) throw new ConfigError(`--${severalGiven[0]} cannot be given on --resume: the checkpoint holds the run's agents`);
+  if (values.seeds !== undefined && overrides.seed !== undefined) throw new ConfigError('--seed and --seeds both given; keep one (--seeds sets every agent\'s seed)');
+  const agents = expandAgents({
+    numAgents: intOption('--num-agents', values['num-agents'], undefined, 1),
+    seeds: typeof values.seeds === 'string' ? parseSeeds(values.seeds) : undefined,
+    sweep: typeof values.sweep === 'string' ? parseSweep(values.sweep, algo) : undefined,
+    baseSeed: seed,
+  });
+  const who = agents.length > 1 ? `${agents.length}agents` : String(agents[0].seed ?? seed);
+  const runDir = (values['run-dir'] as string | undefined) ?? (resume ? undefined : join('runs', `${env}__${algo}__${who}__${new Date().toISOString().replace(/[:.]/g, '-')}`));
   if (!runDir) throw new ConfigError('--resume needs --run-dir pointing at the run to continue');
   const every = intOption('--checkpoint-every', values['checkpoint-every'], 10, 1)!;
   const evalEvery = intOption('--eval-every', values['eval-every'], undefined, 1);
@@ -244,7 +270,12 @@ async function train(argv: string[]): Promise<number> {
   // Everything the user typed is checked before the adapter starts (resumed runs take the
   // rest of their config from the checkpoint, which runTraining checks).
   const adapter = checkAdapterChoice(values.adapter as string | undefined, process.env.WGRL_ADAPTER);
-  if (!resume) makeConfig({ ...overrides, env }, getEnv(env).action.type === 'continuous', getEnv(env));
+  if (!resume) {
+    const configs = agents.map((a) => makeConfig({ ...overrides, ...a, env }, getEnv(env).action.type === 'continuous', getEnv(env)));
+    checkAgentConfigs(configs);
+    checkManyAgents(getAlgorithm(configs[0].algo), agents.length);
+    checkAgentRunOptions({ evalEvery }, agents.length);
+  }
   const gpuTimeoutSeconds = secondsOption('--gpu-timeout', values['gpu-timeout']);
   // --plot's libraries are optional: a missing one is named now, not after the run.
   const plotting = values.plot ? await loadPlotting() : null;
@@ -262,17 +293,31 @@ async function train(argv: string[]): Promise<number> {
   for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, onSignal);
   const summary = await runTraining(dev, overrides, {
     runDir, resume, checkpointEvery: every, targetReturn, stopRequested: () => signal, csv: !!values.csv, evalEvery, evalEpisodes,
-    onIteration: (m, t) => {
+    agents: resume ? undefined : agents,
+    onIteration: (m, t, all) => {
       onProgress ??= progress(t.numIterations * t.batchSize, !!values.quiet, startedMs);
-      onProgress(m, t);
+      onProgress(m, t, all);
     },
   });
   if (process.stderr.isTTY && !values.quiet) process.stderr.write('\n');
   const thr = summary.reward_threshold;
-  console.log(`wgrl: ${summary.env} ${summary.algo} seed ${summary.seed}: ${summary.global_step} steps in ${summary.wall_seconds.toFixed(1)} s ` +
-    `(${summary.sps.toFixed(0)} SPS) on ${summary.adapter}`);
-  console.log(`wgrl: mean return over the last 100 episodes: ${fmtReturn(summary.final_mean_return_100)}` +
-    (thr !== null ? ` (threshold ${thr}: ${summary.solved ? 'solved' : 'not solved'}${summary.steps_to_threshold !== null ? `, first reached at ${summary.steps_to_threshold} steps` : ''})` : ''));
+  if (summary.agents && summary.across_agents) {
+    const a = summary.across_agents, ci = a.iqm_ci95;
+    console.log(`wgrl: ${summary.env} ${summary.algo}, ${summary.agents.length} agents in one pass: ${summary.global_step} steps each in ${summary.wall_seconds.toFixed(1)} s ` +
+      `(${summary.sps.toFixed(0)} agent-steps/s) on ${summary.adapter}`);
+    for (const g of summary.agents) {
+      const own = Object.entries(g.config).filter(([k, v]) => k !== 'seed' && agents.some((x) => k in x) && v !== undefined).map(([k, v]) => ` ${k} ${v}`).join('');
+      console.log(`wgrl:   agent ${g.agent} (seed ${g.seed}${own}): return(100) ${fmtReturn(g.final_mean_return_100)}` +
+        (thr !== null ? `${g.solved ? ', solved' : ''}${g.steps_to_threshold !== null ? ` (first at ${g.steps_to_threshold} steps)` : ''}` : ''));
+    }
+    console.log(`wgrl: final return(100) over agents: IQM ${fmtReturn(a.iqm)}${ci ? ` [95 % CI ${fmtReturn(ci[0])}, ${fmtReturn(ci[1])}]` : ''}, ` +
+      `mean ${fmtReturn(a.mean)} ± ${fmtReturn(a.std)} (std), min ${fmtReturn(a.min)}, max ${fmtReturn(a.max)}` + (thr !== null ? `; ${summary.agents.filter((g) => g.solved).length}/${summary.agents.length} solved` : ''));
+  } else {
+    console.log(`wgrl: ${summary.env} ${summary.algo} seed ${summary.seed}: ${summary.global_step} steps in ${summary.wall_seconds.toFixed(1)} s ` +
+      `(${summary.sps.toFixed(0)} SPS) on ${summary.adapter}`);
+    console.log(`wgrl: mean return over the last 100 episodes: ${fmtReturn(summary.final_mean_return_100)}` +
+      (thr !== null ? ` (threshold ${thr}: ${summary.solved ? 'solved' : 'not solved'}${summary.steps_to_threshold !== null ? `, first reached at ${summary.steps_to_threshold} steps` : ''})` : ''));
+  }
   if (summary.success) {
     const sr = summary.success;
     console.log(`wgrl: ${sr.name} over the last 100 episodes: ${fmt(sr.rate_100, 3)} (target ${sr.target}: ${sr.reached ? 'reached' : 'not reached'}` +
@@ -294,9 +339,10 @@ async function train(argv: string[]): Promise<number> {
 async function evaluate(argv: string[]): Promise<number> {
   const values = parseFlags('eval', argv, {
     checkpoint: { type: 'string' }, episodes: { type: 'string' }, deterministic: { type: 'boolean' }, seed: { type: 'string' },
-    adapter: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' }, 'gpu-timeout': { type: 'string' },
+    adapter: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' }, 'gpu-timeout': { type: 'string' }, agent: { type: 'string' },
   });
   if (values.help) { process.stdout.write(EVAL_USAGE); return 0; }
+  const agent = intOption('--agent', values.agent, 0, 0)!;
   if (!values.checkpoint) throw new ConfigError('eval needs --checkpoint PATH (a checkpoint.safetensors written by wgrl train)');
   const episodes = intOption('--episodes', values.episodes, 10, 1)!;
   const seed = intOption('--seed', values.seed, undefined, 0);
@@ -304,7 +350,7 @@ async function evaluate(argv: string[]): Promise<number> {
   const adapter = checkAdapterChoice(values.adapter as string | undefined, process.env.WGRL_ADAPTER);
   const gpuTimeoutSeconds = secondsOption('--gpu-timeout', values['gpu-timeout']);
   const dev = await createNodeDevice({ adapter, gpuTimeoutSeconds });
-  const r = await evaluateCheckpoint(dev, values.checkpoint as string, { episodes, deterministic: values.deterministic as boolean | undefined, seed });
+  const r = await evaluateCheckpoint(dev, values.checkpoint as string, { episodes, deterministic: values.deterministic as boolean | undefined, seed, agent });
   if (values.json) console.log(JSON.stringify({ ...r, adapter: adapterName(dev.adapter) }));
   else console.log(`wgrl eval: ${r.episodes} episodes (${r.deterministic ? 'deterministic' : 'sampled'}): mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)}, min ${Math.min(...r.returns).toFixed(1)}, max ${Math.max(...r.returns).toFixed(1)}`);
   dev.destroy();
@@ -336,7 +382,7 @@ async function plot(argv: string[]): Promise<number> {
   const out = (values.out as string | undefined) ?? (positionals.length === 1 ? join(positionals[0], 'plots') : 'plots');
   const { plotRuns } = await loadPlotting();
   const r = await plotRuns(positionals, { out, metrics: list(values.metrics), smoothing, formats: formats as ('svg' | 'png' | 'html')[] | undefined, log: (msg) => console.error(`wgrl: ${msg}`) });
-  console.log(`wgrl plot: ${r.figures.length} figures of ${positionals.length} run${positionals.length > 1 ? 's' : ''} in ${out}` +
+  console.log(`wgrl plot: ${r.figures.length} figures of ${positionals.length} run${positionals.length > 1 ? 's' : ''}${r.curves > positionals.length ? ` (${r.curves} agents)` : ''} in ${out}` +
     (r.files.some((f) => f.endsWith('report.html')) ? ` (report: ${join(out, 'report.html')})` : ''));
   return 0;
 }

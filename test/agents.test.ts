@@ -14,6 +14,17 @@ import { adam, adamPartialsSize } from '../src/kernels/adam.js';
 import { adamRef } from '../src/reference/adam.js';
 import { runDispatches } from '../src/gpu/kernel.js';
 import type { WgrlDevice } from '../src/gpu/device.js';
+import { runTraining, readMetricLines, CHECKPOINT_FILE, type RunSummary } from '../src/train/run.js';
+import { evaluateCheckpoint } from '../src/train/evaluate.js';
+import { expandAgents, parseSeeds, parseSweep } from '../src/train/sweep.js';
+import { scratchDir } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const cli = (args: string[]) => spawnSync(process.execPath, [join(process.cwd(), 'dist', 'cli.js'), ...args],
+  { encoding: 'utf8', timeout: 300_000, env: { ...process.env, WGRL_ADAPTER: 'swiftshader' } });
+const withoutSps = (dir: string) => readMetricLines(join(dir, 'metrics.jsonl'), () => {}).map((m) => { delete m['charts/SPS']; return m; });
 
 /** Agent k's `n` elements of a per-agent buffer read back whole. */
 const ofAgent = (all: Float32Array, buf: GPUBuffer, k: number, n: number) => all.slice(agentOffset(buf, k), agentOffset(buf, k) + n);
@@ -173,5 +184,90 @@ describe('K agents in one pass', () => {
     expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { learningRat: 1 } as Partial<TrainConfig>])).toThrow(/unknown config key 'learningRat'/);
     expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { learningRate: Number.NaN }])).toThrow(/learning-rate/);
     expect(dev.buffersCreated).toBe(before);
+  });
+});
+
+describe('several agents on disk and from the command line', () => {
+  const TINY: Partial<TrainConfig> = { env: 'CartPole-v1', algo: 'spo', numEnvs: 4, numSteps: 16, numMinibatches: 2, updateEpochs: 1, totalTimesteps: 64 * 6 };
+  const AGENTS: Partial<TrainConfig>[] = [{ seed: 1 }, { seed: 2 }, { seed: 3, learningRate: 1e-3 }];
+
+  it('a run of 3 agents stopped and resumed writes what an uninterrupted one writes; eval --agent reads each agent', async () => {
+    const dev = await getDevice();
+    const whole = join(scratchDir('wgrl-agents-'), 'run'), split = join(scratchDir('wgrl-agents-'), 'run');
+    const quiet = { log: () => {} };
+    const a = await runTraining(dev, TINY, { runDir: whole, agents: AGENTS, ...quiet });
+    await runTraining(dev, TINY, { runDir: split, agents: AGENTS, maxIterations: 2, checkpointEvery: 1, ...quiet });
+    const b = await runTraining(dev, {}, { runDir: split, resume: true, ...quiet });
+    expect(withoutSps(split)).toEqual(withoutSps(whole));
+    const lines = withoutSps(whole);
+    expect(lines.length).toBe(6 * 3);
+    expect(lines.slice(0, 3).map((m) => [m.agent, m.seed, m.iteration])).toEqual([[0, 1, 1], [1, 2, 1], [2, 3, 1]]);
+    for (const s of [a, b] as RunSummary[]) {
+      expect(s.agents!.map((g) => g.seed)).toEqual([1, 2, 3]);
+      expect(s.agents![2].config.learningRate).toBe(1e-3);
+      expect(s.across_agents!.n).toBe(3);
+    }
+    expect(b.agents!.map((g) => g.final_mean_return_100)).toEqual(a.agents!.map((g) => g.final_mean_return_100));
+    const finals = a.agents!.map((g) => g.final_mean_return_100!);
+    expect(a.across_agents!.mean).toBeCloseTo(finals.reduce((x, y) => x + y, 0) / 3, 10);
+    // Each agent alone, from the same checkpoint, gives a different policy (its own tensors).
+    const e = await Promise.all([0, 1, 2].map((agent) => evaluateCheckpoint(dev, join(whole, CHECKPOINT_FILE), { episodes: 3, deterministic: true, agent })));
+    expect(new Set(e.map((r) => JSON.stringify(r.returns))).size).toBeGreaterThan(1);
+    await expect(evaluateCheckpoint(dev, join(whole, CHECKPOINT_FILE), { agent: 3 })).rejects.toThrow(/holds 3 agents \(0-2\); --agent 3 is not one of them/);
+    // Agent 1's lines are what a single run with seed 2 writes.
+    const single = join(scratchDir('wgrl-agents-'), 'run');
+    await runTraining(dev, { ...TINY, seed: 2 }, { runDir: single, ...quiet });
+    expect(withoutSps(single)).toEqual(lines.filter((m) => m.agent === 1).map((m) => { const x = { ...m }; delete x.agent; delete x.seed; return x; }));
+  });
+
+  it('seeds, sweeps and their bad inputs are parsed and refused before any GPU work', () => {
+    expect(parseSeeds('1-4,9')).toEqual([1, 2, 3, 4, 9]);
+    expect(() => parseSeeds('4-1')).toThrow(/runs backwards/);
+    expect(() => parseSeeds('1,x')).toThrow(/--seeds expects seeds like 1,2,3/);
+    expect(() => parseSeeds('1,2,1')).toThrow(/lists seed 1 twice/);
+    const sweep = parseSweep('learning-rate=1e-3,2.5e-4;clip-coef=0.1,0.2', 'ppo');
+    expect(expandAgents({ sweep, seeds: [1, 2], baseSeed: 1 })).toHaveLength(8);
+    expect(expandAgents({ sweep, baseSeed: 7 })[3]).toEqual({ learningRate: 2.5e-4, clipCoef: 0.2, seed: 7 });
+    expect(expandAgents({ numAgents: 3, baseSeed: 5 }).map((a) => a.seed)).toEqual([5, 6, 7]);
+    expect(expandAgents({ numAgents: 8, sweep, baseSeed: 1 }).map((a) => a.seed)).toEqual([1, 2, 1, 2, 1, 2, 1, 2]);
+    expect(() => expandAgents({ numAgents: 6, sweep, baseSeed: 1 })).toThrow(/not a multiple of the sweep's 4 configurations/);
+    expect(() => expandAgents({ numAgents: 0, baseSeed: 1 })).toThrow(/--num-agents expects an integer >= 1/);
+    expect(parseSweep('{"gamma": [0.9, 0.99], "klTarget": [0.01]}', 'ppo-kl')).toEqual([['gamma', [0.9, 0.99]], ['klTarget', [0.01]]]);
+    expect(() => parseSweep('learning-rat=1e-3', 'ppo')).toThrow(/unknown key 'learning-rat' \(did you mean '--learning-rate'|unknown key 'learning-rat'.*learning-rate/);
+    expect(() => parseSweep('num-envs=4,8', 'ppo')).toThrow(/num-envs cannot differ between agents.*the keys that can are learning-rate/);
+    expect(() => parseSweep('learning-rate=fast', 'ppo')).toThrow(/--learning-rate expects a number, got 'fast'/);
+    expect(() => parseSweep('{"learning-rate": ["fast"]}', 'ppo')).toThrow(/learning-rate takes finite numbers, got "fast"/);
+    expect(() => parseSweep('{"learning-rate": 0.1}', 'ppo')).toThrow(/must be a non-empty list/);
+    expect(() => parseSweep('seed=1,2', 'ppo')).toThrow(/seeds are given with --seeds/);
+    expect(() => parseSweep('spo-kl-max=0.01', 'ppo')).toThrow(/spo-kl-max cannot differ/);
+  });
+
+  it('wgrl train --num-agents 16 trains 16 agents in one pass; bad agent flags fail before the adapter starts', () => {
+    const dir = join(scratchDir('wgrl-agents-'), 'run');
+    const r = cli(['train', '--num-agents', '16', '--num-envs', '4', '--num-steps', '16', '--num-minibatches', '2', '--update-epochs', '1', '--total-timesteps', '128', '--run-dir', dir, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/16 agents in one pass/);
+    expect(r.stdout).toMatch(/agent 15 \(seed 16\)/);
+    expect(r.stdout).toMatch(/IQM/);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.agents).toHaveLength(16);
+    expect(existsSync(join(dir, CHECKPOINT_FILE))).toBe(true);
+    const sweepFile = join(scratchDir('wgrl-agents-'), 'sweep.json');
+    writeFileSync(sweepFile, JSON.stringify({ 'num-steps': [16, 32] }));
+    for (const [args, message] of [
+      [['--num-agents', '0'], /--num-agents expects an integer >= 1, got '0'/],
+      [['--seeds', '1,2', '--seed', '3'], /--seed and --seeds both given/],
+      [['--sweep', 'actor-hidden=64'], /actor-hidden cannot differ between agents/],
+      [['--sweep', sweepFile], /num-steps cannot differ between agents/],
+      [['--sweep', 'gamma=high'], /--gamma expects a number, got 'high'/],
+      [['--seeds', '1-3', '--sweep', 'learning-rate=-1,1e-3'], /invalid --learning-rate = -1: must be > 0/],
+      [['--algo', 'trpo', '--num-agents', '2'], /--algo trpo trains one agent per pass/],
+      [['--num-agents', '2', '--eval-every', '1'], /--eval-every evaluates one policy/],
+    ] as [string[], RegExp][]) {
+      const bad = cli(['train', '--total-timesteps', '128', '--num-envs', '4', '--num-steps', '16', '--run-dir', join(scratchDir('wgrl-agents-'), 'x'), '--quiet', ...args]);
+      expect(bad.status, args.join(' ')).not.toBe(0);
+      expect(bad.stderr, args.join(' ')).toMatch(message);
+      expect(bad.stderr, `${args.join(' ')}: refused after the adapter started`).not.toMatch(/wgrl: adapter/);
+    }
   });
 });

@@ -26,7 +26,8 @@ export interface PlotOptions {
   log?: (message: string) => void;
 }
 
-export interface PlotResult { files: string[]; figures: { env: string; metric: string; svg: string }[] }
+/** `curves`: runs drawn (a run of several agents counts each agent). */
+export interface PlotResult { files: string[]; figures: { env: string; metric: string; svg: string }[]; curves: number }
 
 /** Resolves a --metrics name to a logged field, or throws naming the nearest one. */
 function resolveMetric(name: string, logged: Set<string>): { key: string; info: MetricInfo } {
@@ -181,5 +182,5 @@ export async function plotRuns(dirs: string[], opts: PlotOptions): Promise<PlotR
     onFile(path, 'write', () => writeFileSync(path, reportHtml(runs, figures)));
     files.push(path);
   }
-  return { files, figures };
+  return { files, figures, curves: runs.length };
 }

@@ -11,6 +11,8 @@ export interface LoadedRun {
   env: string;
   algo: string;
   seed: number;
+  /** The agent's index in a run of several agents in one pass. */
+  agent?: number;
   /** Legend label: "algo seed N", with the directory's name added where two runs would share it. */
   label: string;
   /** The task's reward threshold (Gymnasium's), or null for tasks without one. */
@@ -30,10 +32,13 @@ function readJson(path: string): Record<string, unknown> {
   }
 }
 
-/** Loads run directories; an argument that is not one gets an error naming it. */
+/**
+ * Loads run directories; an argument that is not one gets an error naming it. A run of several
+ * agents in one pass (metrics lines with an `agent` field) becomes one run per agent.
+ */
 export function loadRuns(dirs: string[], log: (message: string) => void = () => {}): LoadedRun[] {
   if (!dirs.length) throw new InputError('no run directories given; pass one or more runs/<run> folders written by wgrl train');
-  const runs: LoadedRun[] = dirs.map((dir) => {
+  const runs: LoadedRun[] = dirs.flatMap((dir) => {
     if (!existsSync(dir)) throw new InputError(`${dir}: no such run directory; check the path`);
     if (!statSync(dir).isDirectory()) throw new InputError(`${dir} is a file; pass the run's directory (the folder holding metrics.jsonl)`);
     const metricsPath = join(dir, 'metrics.jsonl');
@@ -44,12 +49,20 @@ export function loadRuns(dirs: string[], log: (message: string) => void = () => 
     if (!rows.length) throw new InputError(`${metricsPath} holds no iterations yet; plot it after the first iteration has ended`);
     const env = String(summary?.env ?? config.env ?? 'unknown');
     const threshold = summary?.reward_threshold ?? ((ENV_IDS as readonly string[]).includes(env) ? getEnv(env).rewardThreshold ?? null : null);
-    return { dir, env, algo: String(summary?.algo ?? config.algo ?? '?'), seed: Number(summary?.seed ?? config.seed ?? 0), label: '', threshold, rows, summary, config };
+    const algo = String(summary?.algo ?? config.algo ?? '?');
+    if (typeof rows[0].agent !== 'number') return [{ dir, env, algo, seed: Number(summary?.seed ?? config.seed ?? 0), label: '', threshold, rows, summary, config }];
+    const agents = [...new Set(rows.map((r) => r.agent as number))].sort((a, b) => a - b);
+    const perAgent = (config.agents ?? []) as Record<string, unknown>[];
+    return agents.map((k) => {
+      const own = rows.filter((r) => r.agent === k);
+      return { dir, env, algo, seed: Number(own[0].seed ?? k), agent: k, label: '', threshold, rows: own, summary, config: { ...config, ...perAgent[k] } };
+    });
   });
   const base = (r: LoadedRun) => `${r.algo} seed ${r.seed}`;
   for (const r of runs) {
     const same = runs.filter((o) => o.env === r.env && base(o) === base(r));
-    r.label = same.length > 1 ? `${base(r)} (${basename(resolve(r.dir))})` : base(r);
+    const where = r.agent !== undefined && same.every((o) => o.dir === r.dir) ? `agent ${r.agent}` : basename(resolve(r.dir)) + (r.agent !== undefined ? ` agent ${r.agent}` : '');
+    r.label = same.length > 1 ? `${base(r)} (${where})` : base(r);
   }
   return runs;
 }

@@ -4,7 +4,7 @@ import { getEnv, type EnvSpec } from '../envs/spec.js';
 import { configLayout, type TrainConfig } from './config.js';
 import { Rollout } from './rollout.js';
 import { InputError } from '../errors.js';
-import { readCheckpoint, checkpointParams } from './checkpoint.js';
+import { readCheckpoint, checkpointAgent, checkpointParams } from './checkpoint.js';
 
 export interface EvalResult { episodes: number; returns: number[]; lengths: number[]; mean: number; std: number; deterministic: boolean }
 
@@ -65,16 +65,19 @@ export class PolicyEvaluator {
   }
 }
 
-/** A saved policy's episodes, with the checkpoint's normalisation statistics. */
-export async function evaluateCheckpoint(dev: WgrlDevice, path: string, opts: { episodes?: number; deterministic?: boolean; seed?: number; env?: EnvSpec } = {}): Promise<EvalResult> {
+/**
+ * A saved policy's episodes, with the checkpoint's normalisation statistics; `agent` picks one
+ * agent of a several-agent checkpoint (default 0).
+ */
+export async function evaluateCheckpoint(dev: WgrlDevice, path: string, opts: { episodes?: number; deterministic?: boolean; seed?: number; env?: EnvSpec; agent?: number } = {}): Promise<EvalResult> {
   const { meta, tensors } = readCheckpoint(path);
-  const env = opts.env ?? getEnv(meta.config.env);
-  const c = meta.config;
+  const { config: c, prefix } = checkpointAgent(meta, opts.agent ?? 0, path);
+  const env = opts.env ?? getEnv(c.env);
   const layout = configLayout(env, c);
-  const pbuf = dev.upload('eval params', checkpointParams(layout, tensors));
+  const pbuf = dev.upload('eval params', checkpointParams(layout, tensors, prefix));
   const evaluator = new PolicyEvaluator(dev, env, c, pbuf, opts.episodes ?? 10, opts.seed ?? c.seed + 1000, !!opts.deterministic);
   try {
-    return await evaluator.run(tensors.get('wgrl.normalization'));
+    return await evaluator.run(tensors.get(`${prefix}wgrl.normalization`));
   } finally {
     evaluator.destroy();
     pbuf.destroy();

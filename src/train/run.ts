@@ -4,7 +4,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSyn
 import { join } from 'node:path';
 import type { WgrlDevice } from '../gpu/device.js';
 import { Trainer, type IterationMetrics } from './trainer.js';
-import type { TrainConfig } from './config.js';
+import { perAgentFields, type TrainConfig } from './config.js';
+import { bootstrapInterval, iqm } from '../report/stats.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint, writeFileAtomic, type RunRecord } from './checkpoint.js';
 import type { EnvSpec } from '../envs/spec.js';
 import { InputError, onFile } from '../errors.js';
@@ -18,8 +19,13 @@ export interface RunOptions {
   resume?: boolean;
   /** Iterations between checkpoints (default 10; the last iteration is always saved). */
   checkpointEvery?: number;
-  /** Called after every iteration (progress display). */
-  onIteration?: (m: IterationMetrics, trainer: Trainer) => void;
+  /** Called after every iteration (progress display) with agent 0's metrics and every agent's. */
+  onIteration?: (m: IterationMetrics, trainer: Trainer, agents: IterationMetrics[]) => void;
+  /**
+   * Several agents in one pass (src/gpu/agents.ts): each agent's overrides on top of the run's
+   * (seeds, a sweep). Ignored on resume: the checkpoint holds the agents.
+   */
+  agents?: Partial<TrainConfig>[];
   /** Stop after this many iterations in this process (tests; the run stays resumable). */
   maxIterations?: number;
   /** A custom environment instead of a built-in id. */
@@ -64,6 +70,38 @@ export interface RunSummary {
   last_eval_mean_return: number | null;
   /** Why an unfinished run stopped: 'target-return', a signal's name, or 'max-iterations'; null when finished. */
   stop_reason: string | null;
+  /**
+   * Several agents in one pass: each agent's result, and its final returns summarised over the
+   * agents (rliable's interquartile mean with a 95 % bootstrap interval, mean ± std). The
+   * top-level final_mean_return_100 is then the mean over agents and `solved` means all solved.
+   */
+  agents?: AgentSummary[];
+  across_agents?: { n: number; mean: number | null; std: number | null; iqm: number | null; iqm_ci95: [number, number] | null; min: number | null; max: number | null };
+}
+
+/** One agent's line of a several-agent run's summary. */
+export interface AgentSummary {
+  agent: number;
+  seed: number;
+  /** The agent's own config fields (PER_AGENT_FIELDS and the algorithm's numeric fields). */
+  config: Record<string, unknown>;
+  final_mean_return_100: number | null;
+  steps_to_threshold: number | null;
+  solved: boolean;
+  success_rate_100?: number | null;
+}
+
+/** Throws where a run option does not apply to `agents` agents in one pass. */
+export function checkAgentRunOptions(opts: Pick<RunOptions, 'evalEvery'>, agents: number): void {
+  if (opts.evalEvery !== undefined && agents > 1) {
+    throw new InputError(`--eval-every evaluates one policy; with ${agents} agents, evaluate each after the run with wgrl eval --checkpoint … --agent k`);
+  }
+}
+
+/** The fields in which agents of one pass may differ, with agent k's values. */
+function agentFields(trainer: Trainer, k: number): Record<string, unknown> {
+  const c = trainer.configs[k] as unknown as Record<string, unknown>;
+  return Object.fromEntries(perAgentFields(trainer.config.algo).map((f) => [f, c[f]]));
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -75,8 +113,10 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
   const ckpt = join(dir, CHECKPOINT_FILE);
   const metricsPath = join(dir, 'metrics.jsonl');
   let trainer: Trainer;
-  let stepsToThreshold: number | null = null;
-  let stepsToSuccess: number | null = null;
+  // Per agent: the steps at which the 100-episode mean first reached the task's threshold, and the success target.
+  let toThreshold: (number | null)[] = [], toSuccess: (number | null)[] = [];
+  const noneYet = () => { toThreshold = trainer.configs.map(() => null); toSuccess = trainer.configs.map(() => null); };
+  const agentsGiven = opts.agents ?? [{}];
   let prior: RunRecord = { wallSeconds: 0, segments: 0 };
   const log = opts.log ?? ((msg: string) => console.error(`wgrl: ${msg}`));
   if (opts.targetReturn !== undefined && !Number.isFinite(opts.targetReturn)) throw new InputError(`--target-return must be a finite number, got ${opts.targetReturn}`);
@@ -91,7 +131,11 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
         (existsSync(dir) ? ' (the run stopped before its first checkpoint); run again without --resume to start it over' : ' (no such run directory); check --run-dir'));
     }
     const { meta, tensors } = readCheckpoint(ckpt);
-    trainer = new Trainer(dev, { ...meta.config, ...overrides }, opts.env);
+    // Each saved agent keeps its own fields; the resume's flags apply to every agent.
+    const own = (config: TrainConfig) => Object.fromEntries(perAgentFields(config.algo).map((f) => [f, (config as unknown as Record<string, unknown>)[f]]));
+    const agents = meta.agents?.map((a) => ({ ...own(a.config), ...Object.fromEntries(Object.entries(overrides).filter(([f]) => f !== 'seed')) }));
+    trainer = new Trainer(dev, { ...meta.config, ...overrides }, opts.env, agents);
+    noneYet();
     restoreCheckpoint(trainer, meta, tensors);
     prior = meta.run ?? prior;
     recordConfigChanges(dir, meta.config, trainer, log);
@@ -99,11 +143,13 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
     if (existsSync(metricsPath)) {
       const kept = readMetricLines(metricsPath, log).filter((m) => (m.iteration as number) <= trainer.host.iteration);
       writeFileAtomic(metricsPath, kept.map((m) => JSON.stringify(m) + '\n').join(''));
-      const thr = trainer.env.rewardThreshold;
-      if (thr !== undefined) for (const m of kept) if (stepsToThreshold === null && (m['charts/mean_return_100'] as number) >= thr) stepsToThreshold = m.global_step as number;
-      for (const m of kept) if (typeof m['eval/mean_return'] === 'number') lastEval = m['eval/mean_return'];
-      const target = trainer.env.success?.target;
-      if (target !== undefined) for (const m of kept) if (stepsToSuccess === null && (m['charts/success_rate_100'] as number) >= target) stepsToSuccess = m.global_step as number;
+      const thr = trainer.env.rewardThreshold, target = trainer.env.success?.target;
+      for (const m of kept) {
+        const k = typeof m.agent === 'number' ? m.agent : 0;
+        if (thr !== undefined && toThreshold[k] === null && (m['charts/mean_return_100'] as number) >= thr) toThreshold[k] = m.global_step as number;
+        if (target !== undefined && toSuccess[k] === null && (m['charts/success_rate_100'] as number) >= target) toSuccess[k] = m.global_step as number;
+        if (typeof m['eval/mean_return'] === 'number') lastEval = m['eval/mean_return'];
+      }
     }
   } else {
     if (existsSync(dir)) {
@@ -115,10 +161,13 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
       if (existsSync(ckpt) || !onlyRunFiles) throw new InputError(`run directory ${dir} already exists; pass --resume to continue it, or choose another --run-dir (nothing was overwritten)`);
       log(`${dir} holds no checkpoint (its run stopped before saving one); starting it over`);
     }
-    trainer = new Trainer(dev, overrides, opts.env); // validates the config before anything is written
+    checkAgentRunOptions(opts, agentsGiven.length);
+    trainer = new Trainer(dev, overrides, opts.env, agentsGiven); // validates the config before anything is written
+    noneYet();
     onFile(dir, 'create the run directory', () => mkdirSync(dir, { recursive: true }));
     if (existsSync(metricsPath)) onFile(metricsPath, 'replace', () => rmSync(metricsPath));
-    writeFileAtomic(join(dir, 'config.json'), JSON.stringify({ ...trainer.config, adapter: trainer.adapter }, null, 2) + '\n');
+    const agentsRecord = trainer.agents > 1 ? { agents: trainer.configs.map((_, k) => agentFields(trainer, k)) } : {};
+    writeFileAtomic(join(dir, 'config.json'), JSON.stringify({ ...trainer.config, ...agentsRecord, adapter: trainer.adapter }, null, 2) + '\n');
     // Iteration 0 is saved at once, so a run stopped at any point (diverged at iteration 1,
     // interrupted before --checkpoint-every) can be resumed.
     await saveCheckpoint(trainer, ckpt, prior);
@@ -147,8 +196,10 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
     : new PolicyEvaluator(dev, trainer.env, trainer.config, trainer.params, opts.evalEpisodes ?? 10, trainer.config.seed + 1000, true);
   let done = 0;
   let stopReason: string | null = null;
+  const K = trainer.agents;
   while (!trainer.done && stopReason === null && (opts.maxIterations === undefined || done < opts.maxIterations)) {
-    const m = await trainer.iterate();
+    const ms = await trainer.iterateAgents();
+    const m = ms[0];
     done++;
     if (evaluator && trainer.host.iteration % opts.evalEvery! === 0) {
       const r = await evaluator.run(trainer.rollout.normStats, trainer.host.iteration * trainer.env.maxEpisodeSteps);
@@ -156,15 +207,17 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
       Object.assign(m, { 'eval/mean_return': r.mean, 'eval/std_return': r.std, 'eval/mean_length': lengths });
       lastEval = r.mean;
     }
-    onFile(metricsPath, 'append to', () => appendFileSync(metricsPath, JSON.stringify(m) + '\n'));
-    if (successTarget !== null && stepsToSuccess === null && trainer.host.recentReturns.length >= 100 && (m['charts/success_rate_100'] ?? 0) >= successTarget) {
-      stepsToSuccess = m.global_step;
-    }
-    if (threshold !== null && stepsToThreshold === null && (m['charts/mean_return_100'] ?? -Infinity) >= threshold && trainer.host.recentReturns.length >= 100) {
-      stepsToThreshold = m.global_step;
-    }
-    opts.onIteration?.(m, trainer);
-    if (opts.targetReturn !== undefined && trainer.host.recentReturns.length >= 100 && (m['charts/mean_return_100'] ?? -Infinity) >= opts.targetReturn) stopReason = 'target-return';
+    // Several agents: one line per agent per iteration, with its index and seed.
+    const lines = ms.map((x, k) => JSON.stringify(K > 1 ? { agent: k, seed: trainer.configs[k].seed, ...x } : x) + '\n').join('');
+    onFile(metricsPath, 'append to', () => appendFileSync(metricsPath, lines));
+    const episodesOk = (k: number) => trainer.hosts[k].recentReturns.length >= 100;
+    ms.forEach((x, k) => {
+      if (successTarget !== null && toSuccess[k] === null && episodesOk(k) && (x['charts/success_rate_100'] ?? 0) >= successTarget) toSuccess[k] = x.global_step;
+      if (threshold !== null && toThreshold[k] === null && episodesOk(k) && (x['charts/mean_return_100'] ?? -Infinity) >= threshold) toThreshold[k] = x.global_step;
+    });
+    opts.onIteration?.(m, trainer, ms);
+    // With several agents, the target is met when every agent has met it.
+    if (opts.targetReturn !== undefined && ms.every((x, k) => episodesOk(k) && (x['charts/mean_return_100'] ?? -Infinity) >= opts.targetReturn!)) stopReason = 'target-return';
     else if (opts.maxIterations !== undefined && done >= opts.maxIterations) stopReason = 'max-iterations';
     stopReason = opts.stopRequested?.() ?? stopReason;
     if (trainer.done || trainer.host.iteration % every === 0) await save();
@@ -172,20 +225,37 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
   if (!trainer.done) await save();
   evaluator?.destroy();
   const wall = record().wallSeconds;
-  const final = trainer.meanReturn100;
+  const finals = trainer.configs.map((_, k) => trainer.meanReturn100Of(k));
+  const solvedOf = (k: number) => threshold !== null && finals[k] !== null && finals[k]! >= threshold;
+  const known = finals.filter((x): x is number => x !== null);
+  const meanOf = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const final = K > 1 ? meanOf(known) : finals[0];
+  const success = trainer.env.success;
   const summary: RunSummary = {
     env: trainer.env.id, algo: trainer.config.algo, seed: trainer.config.seed, global_step: trainer.host.globalStep,
-    iterations: trainer.host.iteration, final_mean_return_100: final, steps_to_threshold: stepsToThreshold,
-    reward_threshold: threshold, solved: threshold !== null && final !== null && final >= threshold,
-    wall_seconds: wall, sps: trainer.host.globalStep / wall, segments: record().segments, adapter: trainer.adapter, finished: trainer.done,
+    iterations: trainer.host.iteration, final_mean_return_100: final, steps_to_threshold: K > 1 ? null : toThreshold[0],
+    reward_threshold: threshold, solved: trainer.configs.every((_, k) => solvedOf(k)),
+    wall_seconds: wall, sps: K * trainer.host.globalStep / wall, segments: record().segments, adapter: trainer.adapter, finished: trainer.done,
     last_eval_mean_return: lastEval,
-    ...(trainer.env.success ? {
+    ...(success && K === 1 ? {
       success: {
-        name: trainer.env.success.name, rate_100: trainer.successRate100, target: trainer.env.success.target, steps_to_target: stepsToSuccess,
-        reached: (trainer.successRate100 ?? 0) >= trainer.env.success.target,
+        name: success.name, rate_100: trainer.successRate100, target: success.target, steps_to_target: toSuccess[0],
+        reached: (trainer.successRate100 ?? 0) >= success.target,
       },
     } : {}),
     stop_reason: trainer.done ? null : stopReason ?? 'max-iterations',
+    ...(K > 1 ? {
+      agents: trainer.configs.map((ck, k) => ({
+        agent: k, seed: ck.seed, config: agentFields(trainer, k), final_mean_return_100: finals[k], steps_to_threshold: toThreshold[k], solved: solvedOf(k),
+        ...(success ? { success_rate_100: trainer.successRate100Of(k) } : {}),
+      })),
+      across_agents: {
+        n: known.length, mean: meanOf(known),
+        std: known.length > 1 ? Math.sqrt(known.reduce((a, x) => a + (x - meanOf(known)!) ** 2, 0) / (known.length - 1)) : null,
+        iqm: known.length ? iqm(known) : null, iqm_ci95: known.length > 1 ? bootstrapInterval(known, iqm) : null,
+        min: known.length ? Math.min(...known) : null, max: known.length ? Math.max(...known) : null,
+      },
+    } : {}),
   };
   writeFileAtomic(summaryPath, JSON.stringify(summary, null, 2) + '\n');
   return summary;

@@ -151,9 +151,7 @@ export class Trainer {
     this.config = this.configs[0];
     const c = this.config, K = this.agents = this.configs.length;
     this.algorithm = getAlgorithm(c.algo);
-    if (K > 1 && !this.algorithm.manyAgents) {
-      throw new InputError(`--algo ${c.algo} trains one agent per pass; ${K} agents in one pass work with ${Object.values(ALGORITHMS).filter((x) => x.manyAgents).map((x) => x.name).join(', ')}. Run its seeds one after another`);
-    }
+    checkManyAgents(this.algorithm, K);
     if (K > 1 && jsSpec) throw new InputError(`JS environment '${jsSpec.id}': one agent per pass (the host steps one set of environments); run its seeds one after another`);
     const groupSize = this.algorithm.episodicGroups?.(c) ?? 0;
     if (jsSpec && (c.normObs || c.normReward || c.bootstrapTruncation)) {
@@ -341,6 +339,13 @@ export class Trainer {
 
   /** Agent 0's mean return over its last (up to) 100 ended episodes. */
   get meanReturn100(): number | null { return this.meanReturn100Of(0); }
+}
+
+/** Throws unless the algorithm's plan runs `agents` agents in one pass (Algorithm.manyAgents). */
+export function checkManyAgents(algorithm: Algorithm, agents: number): void {
+  if (agents > 1 && !algorithm.manyAgents) {
+    throw new InputError(`--algo ${algorithm.name} trains one agent per pass; ${agents} agents in one pass work with ${Object.values(ALGORITHMS).filter((x) => x.manyAgents).map((x) => x.name).join(', ')}. Run its seeds one after another`);
+  }
 }
 
 /**
