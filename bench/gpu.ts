@@ -1,8 +1,8 @@
 // npm run bench -- gpu [--quick]: everything worth knowing about an adapter in one command
 // (about 5 minutes on a real GPU; --quick sizes run on SwiftShader in about a minute):
 // the adapter's measured peaks, the matmul table against them, the rollout from N = 1 up to
-// the adapter's buffer limits, training on CleanRL's config and on a large-N config, and the
-// iteration profile. Writes results/bench-gpu-<adapter>.json.
+// the adapter's buffer limits, training on CleanRL's config and on a large-N config, K agents
+// in one pass against one, and the iteration profile. Writes results/bench-gpu-<adapter>.json.
 import { adapterName, GpuError, type WgrlDevice } from '../src/gpu/device.js';
 import { matmul, matmulFlops, autoMatmulVariant } from '../src/kernels/matmul.js';
 import { getEnv } from '../src/envs/spec.js';
@@ -100,6 +100,27 @@ export async function benchGpu(dev: WgrlDevice, quick: boolean) {
   }
   printTable('PPO on CartPole-v1, seed 1', trainRows);
 
+  // K agents in one pass (seeds 1…K), CleanRL's config: wall time against one agent.
+  const agentSteps = quick ? 2048 : 100_352;
+  const agentRows: Record<string, string | number>[] = [];
+  const agentJson: Record<string, unknown>[] = [];
+  let oneAgent = NaN;
+  for (const K of quick ? [1, 4] : [1, 64, 1024]) {
+    const agents = Array.from({ length: K }, (_, k) => ({ seed: k + 1 }));
+    // Compile this K's pipelines first (the rollout module is built per agent count).
+    await new Trainer(dev, { env: 'CartPole-v1', algo: 'ppo', totalTimesteps: 512 }, undefined, agents).iterateAgents();
+    const s = performance.now();
+    const trainer = new Trainer(dev, { env: 'CartPole-v1', algo: 'ppo', totalTimesteps: agentSteps }, undefined, agents);
+    while (!trainer.done) await trainer.iterateAgents();
+    const wall = (performance.now() - s) / 1000;
+    if (K === 1) oneAgent = wall;
+    const finals = agents.map((_, k) => trainer.meanReturn100Of(k)).filter((x): x is number => x !== null);
+    agentRows.push({ agents: K, 'steps per agent': trainer.host.globalStep, 'wall s': fmt(wall, 2), 'vs one agent': fmt(wall / oneAgent, 2),
+      'agent-steps/s': Math.round(K * trainer.host.globalStep / wall), 'median return(100)': fmt(median(finals)) });
+    agentJson.push({ agents: K, steps_per_agent: trainer.host.globalStep, wall_s: wall, vs_one_agent: wall / oneAgent, median_final_return_100: median(finals) });
+  }
+  printTable(`K PPO agents in one pass, CartPole-v1, CleanRL's config, ${agentSteps} steps each`, agentRows);
+
   const profile = await benchProfile(dev, ['--preset', 'cleanrl'], quick);
-  return { peaks, matmul: matmulRows, rollout: rolloutRows, train: trainJson, profile, seconds: (performance.now() - t0) / 1000 };
+  return { peaks, matmul: matmulRows, rollout: rolloutRows, train: trainJson, agents: agentJson, profile, seconds: (performance.now() - t0) / 1000 };
 }

@@ -1,4 +1,5 @@
-// npm run bench -- kernels | rollout | train | grpo | profile | gpu [--quick]  (profile: [--env E] [--algo A] [--preset cleanrl|fast])
+// npm run bench -- kernels | rollout | train | grpo | agents | profile | gpu [--quick]
+//   (profile: [--env E] [--algo A] [--preset cleanrl|fast]; agents: [--steps S] [--agents 1,4,16,64])
 // Every figure is measured in this run, side by side on the same adapter: our kernels against
 // TF.js-webgpu and the JS references, the GPU rollout against a plain TS CPU rollout, training
 // wall time per algorithm. Prints a table and writes results/bench-<suite>.json. Medians of
@@ -29,6 +30,7 @@ import { CpuRng } from '../src/util/random.js';
 import { benchProfile } from './profile.js';
 import { median, table, timeGroup } from './measure.js';
 import { benchGpu, adapterSlug } from './gpu.js';
+import { benchAgents } from './agents.js';
 
 /** One line per measurement on stderr, so a long suite shows where it is. */
 const progress = (what: string) => process.stderr.write(`bench: ${what}\n`);
@@ -346,17 +348,27 @@ async function main() {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   // Suites are the words not taken by a --flag VALUE pair.
-  const valued = new Set(['--env', '--algo', '--preset']);
+  const valued = new Set(['--env', '--algo', '--preset', '--steps', '--agents']);
   const suites = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1]));
   const which = suites.length ? suites : ['kernels', 'rollout'];
-  const known = ['kernels', 'rollout', 'train', 'grpo', 'profile', 'gpu'];
+  const known = ['kernels', 'rollout', 'train', 'grpo', 'agents', 'profile', 'gpu'];
   for (const s of which) if (!known.includes(s)) { console.error(`bench: unknown suite '${s}' (${known.join(', ')})`); process.exit(2); }
+  const value = (flag: string) => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined; };
+  const positiveInts = (flag: string) => {
+    const raw = value(flag);
+    if (raw === undefined) return undefined;
+    const xs = raw.split(',').map(Number);
+    if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 1)) { console.error(`bench: ${flag} expects positive integers, got '${raw}'`); process.exit(2); }
+    return xs;
+  };
+  const agentOpts = { quick, steps: positiveInts('--steps')?.[0], agents: positiveInts('--agents') };
   const dev = await createNodeDevice();
   mkdirSync('results', { recursive: true });
   for (const s of which) {
     const t0 = performance.now();
     const result = s === 'kernels' ? await benchKernels(dev, quick) : s === 'rollout' ? await benchRollout(dev, quick)
       : s === 'profile' ? await benchProfile(dev, args, quick) : s === 'gpu' ? await benchGpu(dev, quick) : s === 'grpo' ? await benchGrpo(dev, quick)
+      : s === 'agents' ? await benchAgents(dev, agentOpts)
       // The train suite includes GRPO's runs (npm run bench -- grpo runs them alone).
       : { cartpole: await benchTrain(dev, quick), grpo: await benchGrpo(dev, quick) };
     const out = { suite: s, adapter: adapterName(dev.adapter), date: new Date().toISOString(), quick, seconds: (performance.now() - t0) / 1000, result };

@@ -150,6 +150,14 @@ const RUNS: Record<string, { config: Partial<TrainConfig>; agents: Partial<Train
     config: { env: 'Pendulum-v1', algo: 'ppo-kl', numEnvs: 2, numSteps: 64, numMinibatches: 4, updateEpochs: 2, totalTimesteps: 128 * 3 },
     agents: [{ seed: 5, klTarget: 0.01 }, { seed: 6, klTarget: 0.03, gamma: 0.9 }],
   },
+  'CartPole-v1 ppo, spo, ppo-kl and spo-kl in one pass (the objective chosen per agent)': {
+    config: { env: 'CartPole-v1', numEnvs: 8, numSteps: 32, numMinibatches: 2, updateEpochs: 2, totalTimesteps: 256 * 3 },
+    agents: [{ algo: 'ppo', seed: 1 }, { algo: 'spo', seed: 1 }, { algo: 'ppo-kl', seed: 2, klTarget: 0.02 }, { algo: 'spo-kl', seed: 3, spoKlMax: 0.05 }, { algo: 'spo', seed: 4, clipCoef: 0.3 }],
+  },
+  'Pendulum-v1 spo and ppo in one pass': {
+    config: { env: 'Pendulum-v1', numEnvs: 2, numSteps: 64, numMinibatches: 4, updateEpochs: 2, totalTimesteps: 128 * 3 },
+    agents: [{ algo: 'spo', seed: 9 }, { algo: 'ppo', seed: 9 }],
+  },
   'Acrobot-v1 spo-kl, 4 seeds': {
     config: { env: 'Acrobot-v1', algo: 'spo-kl', numEnvs: 4, numSteps: 16, numMinibatches: 2, updateEpochs: 1, totalTimesteps: 64 * 2 },
     agents: [{ seed: 11 }, { seed: 12 }, { seed: 13, spoKlMax: 0.05 }, { seed: 14 }],
@@ -179,7 +187,8 @@ describe('K agents in one pass', () => {
     expect(() => new Trainer(dev, { numEnvs: 4, numSteps: 8, totalTimesteps: 64 }, undefined, Array.from({ length: 40000 }, (_, k) => ({ seed: k }))))
       .toThrow(/does not fit this adapter.*the largest number of agents that fits with this config is \d+/);
     expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { seed: 2, numEnvs: 8 }])).toThrow(/agent 1 has numEnvs = 8, agent 0 has 4.*sets shapes/);
-    expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { algo: 'spo' }])).toThrow(/agent 1 has algo = "spo"/);
+    expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { algo: 'a2c' }])).toThrow(/agent 1 has numMinibatches = 1, agent 0 has 4/);
+    expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { algo: 'trpo', numMinibatches: 4, updateEpochs: 4 } as Partial<TrainConfig>])).toThrow(/--algo trpo trains one agent per pass|differ/);
     expect(() => new Trainer(dev, { algo: 'trpo' }, undefined, [{ seed: 1 }, { seed: 2 }])).toThrow(/--algo trpo trains one agent per pass/);
     expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { learningRat: 1 } as Partial<TrainConfig>])).toThrow(/unknown config key 'learningRat'/);
     expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { learningRate: Number.NaN }])).toThrow(/learning-rate/);
@@ -239,7 +248,9 @@ describe('several agents on disk and from the command line', () => {
     expect(() => parseSweep('{"learning-rate": ["fast"]}', 'ppo')).toThrow(/learning-rate takes finite numbers, got "fast"/);
     expect(() => parseSweep('{"learning-rate": 0.1}', 'ppo')).toThrow(/must be a non-empty list/);
     expect(() => parseSweep('seed=1,2', 'ppo')).toThrow(/seeds are given with --seeds/);
-    expect(() => parseSweep('spo-kl-max=0.01', 'ppo')).toThrow(/spo-kl-max cannot differ/);
+    expect(() => parseSweep('trpo-max-kl=0.01', 'ppo')).toThrow(/trpo-max-kl cannot differ/);
+    expect(parseSweep('algo=ppo,spo-kl', 'ppo')).toEqual([['algo', ['ppo', 'spo-kl']]]);
+    expect(() => parseSweep('{"algo": [1]}', 'ppo')).toThrow(/algo takes names, got 1/);
   });
 
   it('wgrl train --num-agents 16 trains 16 agents in one pass; bad agent flags fail before the adapter starts', () => {
@@ -252,6 +263,13 @@ describe('several agents on disk and from the command line', () => {
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
     expect(summary.agents).toHaveLength(16);
     expect(existsSync(join(dir, CHECKPOINT_FILE))).toBe(true);
+    // Algorithms with one plan share a pass, each agent its own objective.
+    const mixedDir = join(scratchDir('wgrl-agents-'), 'run');
+    const mixed = cli(['train', '--sweep', 'algo=ppo,spo,spo-kl,ppo-kl', '--seeds', '1,2', '--num-envs', '4', '--num-steps', '16', '--num-minibatches', '2',
+      '--update-epochs', '1', '--total-timesteps', '128', '--run-dir', mixedDir, '--quiet']);
+    expect(mixed.status, mixed.stderr).toBe(0);
+    const mixedSummary = JSON.parse(readFileSync(join(mixedDir, 'summary.json'), 'utf8')) as RunSummary;
+    expect(mixedSummary.agents!.map((g) => `${g.config.algo} ${g.seed}`)).toEqual(['ppo 1', 'ppo 2', 'spo 1', 'spo 2', 'spo-kl 1', 'spo-kl 2', 'ppo-kl 1', 'ppo-kl 2']);
     const sweepFile = join(scratchDir('wgrl-agents-'), 'sweep.json');
     writeFileSync(sweepFile, JSON.stringify({ 'num-steps': [16, 32] }));
     for (const [args, message] of [
@@ -262,6 +280,8 @@ describe('several agents on disk and from the command line', () => {
       [['--sweep', 'gamma=high'], /--gamma expects a number, got 'high'/],
       [['--seeds', '1-3', '--sweep', 'learning-rate=-1,1e-3'], /invalid --learning-rate = -1: must be > 0/],
       [['--algo', 'trpo', '--num-agents', '2'], /--algo trpo trains one agent per pass/],
+      [['--sweep', 'spo-kl-max=0.01,0.02'], /--spo-kl-max applies to spo-kl only, not to --algo ppo/],
+      [['--sweep', 'algo=ppo,a2c'], /agent 1 has numMinibatches = 1, agent 0 has 4/],
       [['--num-agents', '2', '--eval-every', '1'], /--eval-every evaluates one policy/],
     ] as [string[], RegExp][]) {
       const bad = cli(['train', '--total-timesteps', '128', '--num-envs', '4', '--num-steps', '16', '--run-dir', join(scratchDir('wgrl-agents-'), 'x'), '--quiet', ...args]);

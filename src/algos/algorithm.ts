@@ -45,6 +45,12 @@ export interface PlanContext {
   layout: PolicyLayout;
   rollout: Rollout;
   algorithm: Algorithm;
+  /**
+   * The objectives of the pass: [algorithm.objective], or with agents of different algorithms
+   * sharing this plan, each distinct objective once (the kernels choose one per agent by the
+   * scalars record's objectiveIndex).
+   */
+  objectives: Objective[];
   /** Per agent (one agent: N·T). */
   batchSize: number;
   /**

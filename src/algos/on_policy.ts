@@ -88,7 +88,7 @@ export function updateBuffers(ctx: PlanContext, B: number, label = '') {
 export function trainKernels(ctx: PlanContext, extra: string[] = [], extraRecords = '') {
   const { dev, config: c, env, layout: L, rollout, scalars } = ctx;
   const tl = rollout.traj;
-  const code = composeTrainModule(env, L, ctx.algorithm.objective, { params: TRAIN_PARAMS, scalars, diagnostics: DIAGNOSTICS, metrics: ctx.metrics },
+  const code = composeTrainModule(env, L, ctx.objectives, { params: TRAIN_PARAMS, scalars, diagnostics: DIAGNOSTICS, metrics: ctx.metrics },
     extraRecords ? [extraRecords, ...extra] : extra);
   const constants = { CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation };
   const kernel = (entry: string) => new Kernel(dev, `train ${entry}`, code, entry, constants);

@@ -61,12 +61,44 @@ export function objectiveSection(objective: ObjectiveSource): string {
   ].join('\n') + '\n';
 }
 
+/** The coefficients of several objectives, each named once (the fields of their shared ObjectiveCoefs). */
+export const unionCoefficients = (objectives: readonly ObjectiveSource[]) => [...new Set(objectives.flatMap((o) => o.coefficients))];
+
+/**
+ * Several algorithms' objectives in one module, one chosen per agent on the GPU (agents of one
+ * pass with different objectives): one ObjectiveCoefs with every coefficient, each file's
+ * `objective` renamed objective_<i>, and an `objective` that calls the one `selector` (a WGSL
+ * u32 expression) names. A selector past the list takes the first.
+ */
+export function objectiveChoiceSection(objectives: readonly ObjectiveSource[], selector: string): string {
+  const fields = unionCoefficients(objectives);
+  const args = 'r: f32, logp: f32, adv: f32, d: f32, k: ObjectiveCoefs';
+  return [
+    `// ---- ${objectives.length} objectives, chosen per agent by ${selector}`,
+    `struct ObjectiveCoefs { ${(fields.length ? fields : ['_unused']).map((c) => `${c}: f32`).join(', ')} }`,
+    ...objectives.map((o, i) => {
+      const src = wgsl(o.wgsl);
+      if (!src.includes('fn objective(')) throw new Error(`shaders/${o.wgsl}.wgsl defines no fn objective(`);
+      return `// ---- objective ${i}: shaders/${o.wgsl}.wgsl\n${src.replace('fn objective(', `fn objective_${i}(`)}`;
+    }),
+    `fn objective(${args}) -> Obj {`,
+    `  switch (${selector}) {`,
+    ...objectives.slice(1).map((_, i) => `    case ${i + 1}u: { return objective_${i + 1}(r, logp, adv, d, k); }`),
+    '    default: { return objective_0(r, logp, adv, d, k); }',
+    '  }',
+    '}',
+    'fn policy_objective(logp: f32, logp_old: f32, adv: f32, d: f32, k: ObjectiveCoefs) -> Obj {',
+    '  return objective(exp(logp - logp_old), logp, adv, d, k);',
+    '}',
+  ].join('\n') + '\n';
+}
+
 /**
  * `fn NAME() -> ObjectiveCoefs` reading the coefficients from a storage record `array`, at the
  * element `base` (a WGSL expression: the agent's record in a per-agent array) when given.
  */
 export function objectiveCoefsFromRecord(objective: ObjectiveSource, record: SharedStruct<string>, array: string, fnName = 'objective_coefs', base = ''): string {
-  const args = objective.coefficients.length ? objective.coefficients.map((c) => `${array}[${base ? `${base} + ` : ''}${record.offset[coefField(c)]}u]`) : ['0.0'];
+  const args = objective.coefficients.length ? unionCoefficients([objective]).map((c) => `${array}[${base ? `${base} + ` : ''}${record.offset[coefField(c)]}u]`) : ['0.0'];
   return `fn ${fnName}() -> ObjectiveCoefs { return ObjectiveCoefs(${args.join(', ')}); }\n`;
 }
 
@@ -140,16 +172,23 @@ export interface TrainRecords {
   params: SharedStruct<string>; scalars: SharedStruct<string>; diagnostics: SharedStruct<string>; metrics: SharedStruct<string>;
 }
 
-/** shaders/train.wgsl composed for an environment's shapes and action space and an algorithm's objective. */
-export function composeTrainModule(env: EnvSpec, layout: PolicyLayout, objective: ObjectiveSource, records: TrainRecords, extra: string[] = []): string {
+/**
+ * shaders/train.wgsl composed for an environment's shapes and action space and an algorithm's
+ * objective, or several objectives chosen per agent by the scalars record's objectiveIndex.
+ */
+export function composeTrainModule(env: EnvSpec, layout: PolicyLayout, objectives: ObjectiveSource | readonly ObjectiveSource[], records: TrainRecords, extra: string[] = []): string {
   const continuous = env.action.type === 'continuous';
+  const list = Array.isArray(objectives) ? objectives : [objectives as ObjectiveSource];
+  const objective: ObjectiveSource = list.length === 1 ? list[0] : { wgsl: list.map((o) => o.wgsl).join('+'), coefficients: unionCoefficients(list) };
+  const objectiveCode = list.length === 1 ? objectiveSection(objective)
+    : objectiveChoiceSection(list, `u32(scalars[ag_scalars + ${records.scalars.offset.objectiveIndex}u])`);
   return [
     wgslU32Constants({ OBS_DIM: env.obsDim, OUT_DIM: layout.outDim, ACT_DIM: actionDim(env) }),
     records.params.wgslStruct(),
     records.scalars.wgslIndices('SCALAR'), records.diagnostics.wgslIndices('DIAG'), records.metrics.wgslIndices('METRIC'),
     wgslU32Constants({ DIAG: records.diagnostics.length }),
     wgslFunctions('gae'), wgslFunctions('objectives'), wgslFunctions(continuous ? 'gaussian' : 'categorical'),
-    objectiveSection(objective), objectiveCoefsFromRecord(objective, records.scalars, 'scalars', 'objective_coefs', 'ag_scalars'),
+    objectiveCode, objectiveCoefsFromRecord(objective, records.scalars, 'scalars', 'objective_coefs', 'ag_scalars'),
     selectActionSection(wgsl('train'), !continuous),
     ...extra,
   ].join('\n');

@@ -8,15 +8,17 @@
 // The output folder holds raw/ (every run's metrics.jsonl lines), <env>-return and <env>-kl
 // figures (median over seeds, 25–75 % band; SVG and PNG), results.json, and REPORT.md (the
 // final-return table as IQM with a 95 % bootstrap interval over seeds, and the two claims).
-// Runs are sequential, one agent per pass; a run whose raw file is complete is not run again,
-// so an interrupted reproduction continues where it stopped.
+// Every algorithm and seed of one (environment, depth) trains in one pass, as many agents as fit
+// the adapter (each agent's result is what its own run gives, src/gpu/agents.ts); a pass whose
+// runs' raw files are all complete is not run again, so an interrupted reproduction continues
+// where it stopped.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { WgrlDevice } from '../gpu/device.js';
 import { adapterName } from '../gpu/device.js';
-import { Trainer, type IterationMetrics } from '../train/trainer.js';
-import { makeConfig, numIterationsOf, type TrainConfig } from '../train/config.js';
+import { maxAgentsThatFit, Trainer, type IterationMetrics } from '../train/trainer.js';
+import { configLayout, makeConfig, numIterationsOf, type TrainConfig } from '../train/config.js';
 import { getEnv } from '../envs/spec.js';
 import { parseMetricLines } from './csv.js';
 import type { Algo } from '../algos/registry.js';
@@ -79,29 +81,38 @@ export async function reproduceSpo(dev: WgrlDevice, opts: ReproduceOptions): Pro
   const total = preset.envs.length * preset.algos.length * preset.depths.length * preset.seeds.length;
   let done = 0;
   for (const e of preset.envs) {
+    const env = getEnv(e.env);
     for (const depth of preset.depths) {
-      for (const algo of preset.algos) {
-        for (const seed of preset.seeds) {
-          const config: Partial<TrainConfig> = { env: e.env, algo, seed, totalTimesteps: e.totalTimesteps, actorHidden: depth.actorHidden, ...e.overrides };
-          const path = join(rawDir, `${runName(e.env, algo, depth.name, seed)}.jsonl`);
-          const env = getEnv(e.env), iterations = numIterationsOf(makeConfig(config, env.action.type === 'continuous', env));
-          let rows = existsSync(path)
-            ? parseMetricLines(onFile(path, 'read', () => readFileSync(path, 'utf8')), path, 'delete it to run that run again', log) as unknown as IterationMetrics[]
-            : [];
-          if (rows.length !== iterations) {
-            const trainer = new Trainer(dev, config);
-            rows = [];
-            while (!trainer.done) rows.push(await trainer.iterate());
-            writeFileAtomic(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-            trainer.rollout.destroy();
-          }
-          done++;
-          runs.push({
-            env: e.env, algo, depth: depth.name, seed, steps: rows.map((r) => r.global_step), returns: rows.map((r) => r['charts/mean_return_100']),
-            kl: rows.map((r) => r['charts/average_kld']), final: rows.at(-1)?.['charts/mean_return_100'] ?? null,
-          });
-          log(`${done}/${total} ${e.env} ${algo} ${depth.name} seed ${seed}: final return(100) ${runs.at(-1)!.final?.toFixed(1) ?? '-'} (${((performance.now() - t0) / 1000).toFixed(0)} s so far)`);
-        }
+      const base: Partial<TrainConfig> = { env: e.env, totalTimesteps: e.totalTimesteps, actorHidden: depth.actorHidden, ...e.overrides };
+      const members = preset.algos.flatMap((algo) => preset.seeds.map((seed) => ({ algo, seed })));
+      const configOf = (m: { algo: Algo; seed: number }) => makeConfig({ ...base, ...m }, env.action.type === 'continuous', env);
+      const pathOf = (m: { algo: Algo; seed: number }) => join(rawDir, `${runName(e.env, m.algo, depth.name, m.seed)}.jsonl`);
+      const saved = (m: { algo: Algo; seed: number }) => {
+        const path = pathOf(m);
+        const rows = existsSync(path) ? parseMetricLines(onFile(path, 'read', () => readFileSync(path, 'utf8')), path, 'delete it to run that run again', log) as unknown as IterationMetrics[] : [];
+        return rows.length === numIterationsOf(configOf(m)) ? rows : null;
+      };
+      // The runs still to do, as many agents per pass as fit.
+      const todo = members.filter((m) => saved(m) === null);
+      const first = configOf(members[0]);
+      const perPass = Math.max(1, maxAgentsThatFit(dev, env, first, configLayout(env, first)).agents);
+      for (let at = 0; at < todo.length; at += perPass) {
+        const pass = todo.slice(at, at + perPass);
+        log(`${e.env} ${depth.name}: ${pass.length} agents in one pass (${pass.map((m) => `${m.algo} ${m.seed}`).join(', ')})`);
+        const trainer = new Trainer(dev, base, undefined, pass);
+        const rows: IterationMetrics[][] = pass.map(() => []);
+        while (!trainer.done) (await trainer.iterateAgents()).forEach((m, k) => rows[k].push(m));
+        pass.forEach((m, k) => writeFileAtomic(pathOf(m), rows[k].map((r) => JSON.stringify(r)).join('\n') + '\n'));
+        trainer.rollout.destroy();
+      }
+      for (const m of members) {
+        const rows = saved(m)!;
+        done++;
+        runs.push({
+          env: e.env, algo: m.algo, depth: depth.name, seed: m.seed, steps: rows.map((r) => r.global_step), returns: rows.map((r) => r['charts/mean_return_100']),
+          kl: rows.map((r) => r['charts/average_kld']), final: rows.at(-1)?.['charts/mean_return_100'] ?? null,
+        });
+        log(`${done}/${total} ${e.env} ${m.algo} ${depth.name} seed ${m.seed}: final return(100) ${runs.at(-1)!.final?.toFixed(1) ?? '-'} (${((performance.now() - t0) / 1000).toFixed(0)} s so far)`);
       }
     }
   }

@@ -55,7 +55,7 @@ export function loadRuns(dirs: string[], log: (message: string) => void = () => 
     const perAgent = (config.agents ?? []) as Record<string, unknown>[];
     return agents.map((k) => {
       const own = rows.filter((r) => r.agent === k);
-      return { dir, env, algo, seed: Number(own[0].seed ?? k), agent: k, label: '', threshold, rows: own, summary, config: { ...config, ...perAgent[k] } };
+      return { dir, env, algo: String(perAgent[k]?.algo ?? algo), seed: Number(own[0].seed ?? k), agent: k, label: '', threshold, rows: own, summary, config: { ...config, ...perAgent[k] } };
     });
   });
   const base = (r: LoadedRun) => `${r.algo} seed ${r.seed}`;

@@ -201,10 +201,14 @@ export function configLayout(env: EnvSpec, c: TrainConfig): PolicyLayout {
  */
 export const PER_AGENT_FIELDS = ['seed', 'learningRate', 'annealLr', 'gamma', 'gaeLambda', 'clipCoef', 'entCoef', 'vfCoef'] as const;
 
-/** The fields that may differ between agents of `algo` (PER_AGENT_FIELDS and its numeric fields). */
-export function perAgentFields(algo: Algo): string[] {
-  const a = getAlgorithm(algo);
-  return [...PER_AGENT_FIELDS, ...Object.entries(a.fields).filter(([, f]) => f.kind === 'number').map(([k]) => k)];
+/**
+ * The fields that may differ between agents running `algos` (PER_AGENT_FIELDS and their
+ * numeric fields), and `algo` itself: agents whose algorithms share one plan may each have
+ * their own objective (the Trainer checks the plans).
+ */
+export function perAgentFields(...algos: Algo[]): string[] {
+  const numeric = [...new Set(algos)].flatMap((algo) => Object.entries(getAlgorithm(algo).fields).filter(([, f]) => f.kind === 'number').map(([k]) => k));
+  return [...new Set([...PER_AGENT_FIELDS, 'algo', ...numeric])];
 }
 
 /**
@@ -212,7 +216,7 @@ export function perAgentFields(algo: Algo): string[] {
  * naming the first field that does not and the agents' values.
  */
 export function checkAgentConfigs(configs: TrainConfig[]): void {
-  const free = new Set(perAgentFields(configs[0].algo));
+  const free = new Set(perAgentFields(...configs.map((c) => c.algo)));
   for (const [k, c] of configs.entries()) {
     for (const f of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
       if (free.has(f) || JSON.stringify(c[f]) === JSON.stringify(configs[0][f])) continue;

@@ -101,7 +101,7 @@ export function checkAgentRunOptions(opts: Pick<RunOptions, 'evalEvery'>, agents
 /** The fields in which agents of one pass may differ, with agent k's values. */
 function agentFields(trainer: Trainer, k: number): Record<string, unknown> {
   const c = trainer.configs[k] as unknown as Record<string, unknown>;
-  return Object.fromEntries(perAgentFields(trainer.config.algo).map((f) => [f, c[f]]));
+  return Object.fromEntries(perAgentFields(...trainer.configs.map((x) => x.algo)).map((f) => [f, c[f]]));
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -133,6 +133,7 @@ export async function runTraining(dev: WgrlDevice, overrides: Partial<TrainConfi
     const { meta, tensors } = readCheckpoint(ckpt);
     // Each saved agent keeps its own fields; the resume's flags apply to every agent.
     const own = (config: TrainConfig) => Object.fromEntries(perAgentFields(config.algo).map((f) => [f, (config as unknown as Record<string, unknown>)[f]]));
+    // A resume's --algo would give every agent one algorithm: refused by the fixed-field check.
     const agents = meta.agents?.map((a) => ({ ...own(a.config), ...Object.fromEntries(Object.entries(overrides).filter(([f]) => f !== 'seed')) }));
     trainer = new Trainer(dev, { ...meta.config, ...overrides }, opts.env, agents);
     noneYet();

@@ -4,7 +4,7 @@
 // here, before any GPU work.
 import { existsSync, readFileSync } from 'node:fs';
 import { FIELDS, flagName, parseField, perAgentFields, ConfigError, type TrainConfig } from './config.js';
-import type { Algo } from '../algos/registry.js';
+import { ALGOS, getAlgorithm, type Algo } from '../algos/registry.js';
 import { didYouMean } from '../errors.js';
 
 /** Seeds from "1,2,3", "1-16" or a mix ("1-4,9"). */
@@ -31,9 +31,10 @@ function sweepField(key: string, algo: Algo): keyof TrainConfig {
   const field = fields.find((f) => f === key || flagName(f) === key);
   if (!field) throw new ConfigError(`--sweep: unknown key '${key}'${didYouMean(key, fields.map(flagName))}`);
   if (field === 'seed') throw new ConfigError('--sweep: seeds are given with --seeds or --num-agents, not in the sweep');
-  if (!perAgentFields(algo).includes(field)) {
+  const free = perAgentFields(...ALGOS.filter((a) => a === algo || getAlgorithm(a).manyAgents));
+  if (!free.includes(field)) {
     throw new ConfigError(`--sweep: ${flagName(field)} cannot differ between agents of one pass (it sets shapes, compiled constants or the run's length); ` +
-      `the keys that can are ${perAgentFields(algo).filter((f) => f !== 'seed').map(flagName).join(', ')}`);
+      `the keys that can are ${free.filter((f) => f !== 'seed').map(flagName).join(', ')}`);
   }
   return field;
 }
@@ -51,8 +52,10 @@ export function parseSweep(raw: string, algo: Algo): [keyof TrainConfig, unknown
       if (!Array.isArray(values) || !values.length) throw new ConfigError(`--sweep: ${key} must be a non-empty list of values, got ${JSON.stringify(values)}`);
       const kind = FIELDS[field];
       for (const v of values) {
-        const ok = kind === 'boolean' ? typeof v === 'boolean' : typeof v === 'number' && Number.isFinite(v) && (kind !== 'integer' || Number.isInteger(v));
-        if (!ok) throw new ConfigError(`--sweep: ${key} takes ${kind === 'boolean' ? 'true or false' : kind === 'integer' ? 'integers' : 'finite numbers'}, got ${JSON.stringify(v)}`);
+        const ok = kind === 'boolean' ? typeof v === 'boolean' : kind === 'string' ? typeof v === 'string'
+          : typeof v === 'number' && Number.isFinite(v) && (kind !== 'integer' || Number.isInteger(v));
+        const want = { boolean: 'true or false', string: 'names', integer: 'integers', number: 'finite numbers', list: 'lists' }[kind];
+        if (!ok) throw new ConfigError(`--sweep: ${key} takes ${want}, got ${JSON.stringify(v)}`);
       }
       return [field, values] as [keyof TrainConfig, unknown[]];
     });

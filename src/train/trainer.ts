@@ -7,7 +7,7 @@
 import { adapterName, BufferUsage, usableBytes, type WgrlDevice } from '../gpu/device.js';
 import type { Dispatch } from '../gpu/kernel.js';
 import { sharedStruct, type SharedStruct } from '../gpu/structs.js';
-import { coefField } from '../gpu/compose.js';
+import { coefField, unionCoefficients } from '../gpu/compose.js';
 import { adamPartialsSize } from '../kernels/adam.js';
 import { actionDim, getEnv, type EnvSpec } from '../envs/spec.js';
 import { initPolicyParams, type PolicyLayout } from '../nn/policy.js';
@@ -18,7 +18,7 @@ import { agentBuffer, agentOffset, agentStride, agentStrideFor, agentUpload, che
 import { hostSteppedEnvSpec, isJsEnvSpec, type JsEnvSpec } from '../envs/js_env.js';
 import { JsRollout } from './js_rollout.js';
 import { ALGORITHMS, getAlgorithm } from '../algos/registry.js';
-import type { Algorithm, AlgorithmState, Plan } from '../algos/algorithm.js';
+import type { Algorithm, AlgorithmState, Objective, Plan } from '../algos/algorithm.js';
 import { InputError } from '../errors.js';
 
 /** The optimiser's state record (shaders/adam.wgsl `state`). */
@@ -32,13 +32,15 @@ export const ADAM_STATE = sharedStruct('AdamState', {
  * mean, unbiased var), the agent's hyperparameters, the algorithm's objective coefficients, and
  * the Gaussian log-std at collection time.
  */
-export function scalarsRecord(algorithm: Algorithm, actDim: number): SharedStruct<string> {
+export function scalarsRecord(objectives: Algorithm | readonly Objective[], actDim: number): SharedStruct<string> {
+  const list = Array.isArray(objectives) ? objectives : [(objectives as Algorithm).objective];
   return sharedStruct('UpdateScalars', {
     learningRate: { type: 'f32' }, advSum: { type: 'f32' }, advMean: { type: 'f32' }, advVar: { type: 'f32' },
     // The agent's hyperparameters (src/train/config.ts PER_AGENT_FIELDS read on the GPU).
     clipCoef: { type: 'f32', doc: 'ε of the value clip and of the clip-fraction diagnostic' }, entCoef: { type: 'f32' }, vfCoef: { type: 'f32' },
     gamma: { type: 'f32' }, gaeLambda: { type: 'f32' },
-    ...Object.fromEntries(algorithm.objective.coefficients.map((c) => [coefField(c), { type: 'f32' as const }])),
+    ...Object.fromEntries(unionCoefficients(list).map((c) => [coefField(c), { type: 'f32' as const }])),
+    objectiveIndex: { type: 'f32', doc: 'which of the pass\'s objectives this agent optimises (agents with different algorithms)' },
     oldLogstd: { type: 'f32', count: actDim },
   });
 }
@@ -114,7 +116,13 @@ export class Trainer {
   /** Every agent's host state. */
   hosts: HostState[];
 
+  /** Agent 0's algorithm (its plan and metrics record are every agent's). */
   readonly algorithm: Algorithm;
+  /** Every agent's algorithm: agents of one pass may differ in the objective where the plan is the same. */
+  readonly algorithms: Algorithm[];
+  /** The distinct objectives of the pass, and each agent's index into them. */
+  readonly objectives: Objective[];
+  private readonly objectiveOf: number[];
   /** The algorithm's update, built once. */
   readonly plan: Plan;
   private readonly grads: GPUBuffer;
@@ -151,7 +159,15 @@ export class Trainer {
     this.config = this.configs[0];
     const c = this.config, K = this.agents = this.configs.length;
     this.algorithm = getAlgorithm(c.algo);
-    checkManyAgents(this.algorithm, K);
+    this.algorithms = this.configs.map((ck) => getAlgorithm(ck.algo));
+    for (const a of new Set(this.algorithms)) checkManyAgents(a, K);
+    for (const a of this.algorithms) {
+      if (a.plan !== this.algorithm.plan || a.metrics !== this.algorithm.metrics) {
+        throw new InputError(`agents of one pass share one update: --algo ${this.algorithm.name} and ${a.name} have different plans; run them as separate passes`);
+      }
+    }
+    this.objectives = [...new Set(this.algorithms.map((a) => a.objective))];
+    this.objectiveOf = this.algorithms.map((a) => this.objectives.indexOf(a.objective));
     if (K > 1 && jsSpec) throw new InputError(`JS environment '${jsSpec.id}': one agent per pass (the host steps one set of environments); run its seeds one after another`);
     const groupSize = this.algorithm.episodicGroups?.(c) ?? 0;
     if (jsSpec && (c.normObs || c.normReward || c.bootstrapTruncation)) {
@@ -164,7 +180,7 @@ export class Trainer {
     const D = actionDim(this.env);
     this.layout = configLayout(this.env, c);
     const L = this.layout, P = L.size;
-    this.scalarsRecord = scalarsRecord(this.algorithm, D);
+    this.scalarsRecord = scalarsRecord(this.objectives, D);
     checkAgentsFit(dev, this.env, c, L, K);
 
     // ---- parameters, optimiser state, scalars, metrics (allocated once, one copy per agent)
@@ -194,7 +210,7 @@ export class Trainer {
 
     // ---- the algorithm's update
     this.plan = this.algorithm.plan({
-      dev, config: c, env: this.env, layout: L, rollout: this.rollout, algorithm: this.algorithm, batchSize: this.batchSize, agents: K,
+      dev, config: c, env: this.env, layout: L, rollout: this.rollout, algorithm: this.algorithm, objectives: this.objectives, batchSize: this.batchSize, agents: K,
       buffers: { params: this.params, grads: this.grads, adamM: this.adamM, adamV: this.adamV, adamState: this.adamState, adamPartials,
         scalars: this.scalars, metrics: this.metrics, permutations: this.perm },
       scalars: this.scalarsRecord, metrics: metricsRecord,
@@ -202,7 +218,7 @@ export class Trainer {
     this.passes = this.plan.stages.flatMap((st) => st.dispatches);
     this.permRngs = this.configs.map((ck) => new CpuRng(ck.seed ^ 0x9e3779b9));
     this.hosts = this.configs.map((ck, k) => ({
-      iteration: 0, globalStep: 0, permRngState: this.permRngs[k].state, recentReturns: [], episodesSeen: 0, algorithm: this.algorithm.initialState(ck),
+      iteration: 0, globalStep: 0, permRngState: this.permRngs[k].state, recentReturns: [], episodesSeen: 0, algorithm: this.algorithms[k].initialState(ck),
     }));
 
     // Reset every environment (counter 0 of purpose 2 keys the initial states).
@@ -250,9 +266,9 @@ export class Trainer {
       const h = this.hosts[k], at = k * scalarStride;
       const lr = ck.annealLr ? (1 - h.iteration / this.numIterations) * ck.learningRate : ck.learningRate;
       const values: Record<string, number> = {
-        learningRate: lr, clipCoef: ck.clipCoef, entCoef: ck.entCoef, vfCoef: ck.vfCoef, gamma: ck.gamma, gaeLambda: ck.gaeLambda,
+        learningRate: lr, clipCoef: ck.clipCoef, entCoef: ck.entCoef, vfCoef: ck.vfCoef, gamma: ck.gamma, gaeLambda: ck.gaeLambda, objectiveIndex: this.objectiveOf[k],
       };
-      for (const [name, v] of Object.entries(this.algorithm.objective.coefficientValues(ck, h.algorithm))) values[coefField(name)] = v;
+      for (const [name, v] of Object.entries(this.algorithms[k].objective.coefficientValues(ck, h.algorithm))) values[coefField(name)] = v;
       for (const [name, v] of Object.entries(values)) scalars[at + rec.offset[name]] = v;
       const rng = this.permRngs[k];
       rng.state = h.permRngState;
@@ -305,7 +321,7 @@ export class Trainer {
         ...(this.env.success ? { 'charts/success_rate_100': this.successRate100Of(k) } : {}),
         'charts/SPS': sps,
         'charts/learning_rate': lrs[k],
-        ...(this.algorithm.report(update) as Partial<IterationMetrics>),
+        ...(this.algorithms[k].report(update) as Partial<IterationMetrics>),
         'losses/grad_norm': adamState.gradNorm,
       } as IterationMetrics;
       for (const key of ['losses/policy_loss', 'losses/value_loss', 'losses/entropy'] as const) {
@@ -314,7 +330,7 @@ export class Trainer {
             `Lower --learning-rate, keep --max-grad-norm > 0, or turn on --norm-obs/--norm-reward for unbounded observations or rewards.`);
         }
       }
-      Object.assign(m, this.algorithm.afterIteration?.(ck, h.algorithm, update));
+      Object.assign(m, this.algorithms[k].afterIteration?.(ck, h.algorithm, update));
       return m;
     });
     Object.assign(this.lastTiming, { prepareMs: tSubmit - t0, encodeSubmitMs: tWait - tSubmit, waitMs: tDecode - tWait, decodeMs: performance.now() - tDecode });
@@ -349,12 +365,11 @@ export function checkManyAgents(algorithm: Algorithm, agents: number): void {
 }
 
 /**
- * Throws, before any allocation, when K agents do not fit this adapter: the largest per-agent
- * buffer times K against the storage-binding and buffer limits, and the dispatch limits.
- * The message says the largest K that fits.
+ * The most agents of this config one pass can hold on this adapter: the largest per-agent
+ * buffer times K against the storage-binding and buffer limits, and the dispatch limits; with
+ * which limit binds and why.
  */
-export function checkAgentsFit(dev: WgrlDevice, env: EnvSpec, c: TrainConfig, L: PolicyLayout, K: number): void {
-  checkAgents('--num-agents', K);
+export function maxAgentsThatFit(dev: WgrlDevice, env: EnvSpec, c: TrainConfig, L: PolicyLayout): { agents: number; why: string } {
   const batch = c.numEnvs * c.numSteps, B = batch / c.numMinibatches, D = actionDim(env);
   const traj = trajLayout(c.numSteps, c.numEnvs, env.obsDim, D, L.outDim);
   const hmax = Math.max(...L.actor.dims, ...L.critic.dims);
@@ -365,10 +380,14 @@ export function checkAgentsFit(dev: WgrlDevice, env: EnvSpec, c: TrainConfig, L:
   // Matmuls dispatch (actor, critic) × agents along z; the rollout K·N invocations.
   const maxGroups = dev.limits.maxComputeWorkgroupsPerDimension;
   const maxByDispatch = Math.min(Math.floor(maxGroups / 2), Math.floor(maxGroups * maxGroups * 64 / c.numEnvs));
-  const maxK = Math.min(maxByMemory, maxByDispatch);
-  if (K > maxK) {
-    throw new InputError(`--num-agents ${K} does not fit this adapter: ${maxByMemory < maxByDispatch
-      ? `each agent needs ${(perAgent * 4 / 2 ** 20).toFixed(1)} MiB in its largest buffer and one buffer may hold ${(limit / 2 ** 20).toFixed(0)} MiB`
-      : `the dispatch limits (${maxGroups} workgroups per dimension) allow ${maxByDispatch}`}; the largest number of agents that fits with this config is ${maxK}`);
-  }
+  return maxByMemory < maxByDispatch
+    ? { agents: maxByMemory, why: `each agent needs ${(perAgent * 4 / 2 ** 20).toFixed(1)} MiB in its largest buffer and one buffer may hold ${(limit / 2 ** 20).toFixed(0)} MiB` }
+    : { agents: maxByDispatch, why: `the dispatch limits (${maxGroups} workgroups per dimension) allow ${maxByDispatch}` };
+}
+
+/** Throws, before any allocation, when K agents do not fit this adapter, saying the largest K that does. */
+export function checkAgentsFit(dev: WgrlDevice, env: EnvSpec, c: TrainConfig, L: PolicyLayout, K: number): void {
+  checkAgents('--num-agents', K);
+  const fit = maxAgentsThatFit(dev, env, c, L);
+  if (K > fit.agents) throw new InputError(`--num-agents ${K} does not fit this adapter: ${fit.why}; the largest number of agents that fits with this config is ${fit.agents}`);
 }
