@@ -1,4 +1,4 @@
-// npm run bench -- agents [--quick] [--steps S]: K agents in one pass against K single-agent
+// npm run bench -- agents [--quick] [--steps S] [--agents 1,4,16,64] [--rollout-only]: K agents in one pass against K single-agent
 // runs one after another, on the same adapter in the same process: CartPole-v1, CleanRL's PPO
 // config, S steps per agent (default 500k; --quick 10,240). Wall time from the trainer's
 // construction to its last iteration (pipelines are compiled once beforehand), agent-steps per
@@ -25,16 +25,16 @@ async function trainSeconds(dev: WgrlDevice, config: Partial<TrainConfig>, seeds
   return { seconds: (performance.now() - t0) / 1000, finals: seeds.map((_, k) => trainer.meanReturn100Of(k)) };
 }
 
-export async function benchAgents(dev: WgrlDevice, opts: { quick: boolean; steps?: number; agents?: number[] }) {
+export async function benchAgents(dev: WgrlDevice, opts: { quick: boolean; steps?: number; agents?: number[]; rolloutOnly?: boolean }) {
   const steps = opts.steps ?? (opts.quick ? 10_240 : 500_000);
   const Ks = opts.agents ?? (opts.quick ? [1, 4, 16] : [1, 4, 16, 64]);
   const config: Partial<TrainConfig> = { env: 'CartPole-v1', algo: 'ppo', totalTimesteps: steps };
   // Compiles every pipeline (one agent and several agents compile different rollout modules).
-  for (const K of new Set([1, ...Ks])) await trainSeconds(dev, { ...config, totalTimesteps: 512 }, Array.from({ length: K }, (_, k) => k + 1));
+  for (const K of opts.rolloutOnly ? [] : new Set([1, ...Ks])) await trainSeconds(dev, { ...config, totalTimesteps: 512 }, Array.from({ length: K }, (_, k) => k + 1));
   const rows: Record<string, string | number>[] = [];
   const json: Record<string, unknown>[] = [];
   let oneAgent = NaN;
-  for (const K of Ks) {
+  for (const K of opts.rolloutOnly ? [] : Ks) {
     const seeds = Array.from({ length: K }, (_, k) => k + 1);
     progress(`agents: ${K} in one pass, ${steps} steps each`);
     const pass = await trainSeconds(dev, config, seeds);
@@ -53,8 +53,10 @@ export async function benchAgents(dev: WgrlDevice, opts: { quick: boolean; steps
     json.push({ agents: K, steps_per_agent: steps, one_pass_s: pass.seconds, sequential_s: sequential, one_agent_s: oneAgent,
       one_pass_finals: pass.finals, sequential_finals: sequentialFinals, same_results: JSON.stringify(pass.finals) === JSON.stringify(sequentialFinals) });
   }
-  console.log(`\nK agents in one pass against K single-agent runs one after another (CartPole-v1, CleanRL's PPO config, ${steps} steps per agent)`);
-  table(rows);
+  if (rows.length) {
+    console.log(`\nK agents in one pass against K single-agent runs one after another (CartPole-v1, CleanRL's PPO config, ${steps} steps per agent)`);
+    table(rows);
+  }
 
   // The rollout alone at K × N environments (the 64-64 policy; T shrinks with K·N to bound the work).
   const env = getEnv('CartPole-v1');

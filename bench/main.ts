@@ -361,7 +361,7 @@ async function main() {
     if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 1)) { console.error(`bench: ${flag} expects positive integers, got '${raw}'`); process.exit(2); }
     return xs;
   };
-  const agentOpts = { quick, steps: positiveInts('--steps')?.[0], agents: positiveInts('--agents') };
+  const agentOpts = { quick, steps: positiveInts('--steps')?.[0], agents: positiveInts('--agents'), rolloutOnly: args.includes('--rollout-only') };
   const dev = await createNodeDevice();
   mkdirSync('results', { recursive: true });
   for (const s of which) {

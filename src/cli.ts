@@ -99,7 +99,7 @@ const REPRODUCE_USAGE = `wgrl reproduce spo: the SPO paper's comparison on wgrl'
   a 95 % bootstrap interval, whether SPO's KL stayed bounded where PPO's grew, and whether the
   deep actor hurt PPO more than SPO. Runs already complete in DIR are not run again.
 
-  --quick                  CartPole-v1 and Pendulum-v1, short budgets (about 14 minutes on SwiftShader, 2 cores)
+  --quick                  CartPole-v1 and Pendulum-v1, short budgets (about 5 minutes on SwiftShader, 2 cores)
                            (default: the full preset, CartPole-v1, Acrobot-v1 500k, Pendulum-v1 1M steps; meant for a GPU)
   --out DIR                the output folder (default reproduce-spo-quick or reproduce-spo)
   --adapter auto|swiftshader|hardware

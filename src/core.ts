@@ -3,7 +3,7 @@
 export { WgrlDevice, GpuError, GpuTimer, deviceFromGpu, describeAdapter, adapterName, DATA_USAGE, BufferUsage, type AdapterDescription } from './gpu/device.js';
 export { Kernel, BoundKernel, runDispatches, grid, packUniforms, type Dispatch, type UniformField } from './gpu/kernel.js';
 export { wgslSources } from './generated/shaders.js';
-export { wgsl, wgslFunctions, selectActionSection, rolloutModule, composeTrainModule, objectiveSection } from './gpu/compose.js';
+export { wgsl, wgslFunctions, selectActionSection, rolloutModule, composeTrainModule, objectiveSection, objectiveChoiceSection } from './gpu/compose.js';
 export { sharedStruct, SharedStruct, type FieldDecl } from './gpu/structs.js';
 export * from './kernels/matmul.js';
 export * from './kernels/softmax.js';
@@ -21,7 +21,8 @@ export { mlpLayout, orthogonalInit, mlpForward, mlpBackward, type MlpLayout } fr
 export { fisherVectorProduct, type FvpSpec, type FvpBuffers } from './nn/fvp.js';
 export { policyLayout, initPolicyParams, type PolicyLayout, type NetworkConfig } from './nn/policy.js';
 export { Rollout, trajLayout, type RolloutOptions, type TrajLayout } from './train/rollout.js';
-export { Trainer, type IterationMetrics, type HostState } from './train/trainer.js';
+export { Trainer, maxAgentsThatFit, type IterationMetrics, type HostState } from './train/trainer.js';
+export { agentBuffer, agentUpload, agentStride, agentOffset } from './gpu/agents.js';
 export { PolicyPlayback, type PlaybackFrame } from './train/playback.js';
 export { ALGORITHMS, getAlgorithm, type AlgorithmFields } from './algos/registry.js';
 export type { Algorithm, AlgorithmField, AlgorithmState, Objective, Plan, PlanContext, EngineBuffers } from './algos/algorithm.js';

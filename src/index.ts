@@ -3,6 +3,7 @@
 // in the browser-safe core.
 export * from './core.js';
 export { createNodeDevice, SWIFTSHADER_ICD, type NodeGpuOptions } from './gpu/node.js';
-export { runTraining, type RunOptions, type RunSummary } from './train/run.js';
+export { runTraining, type RunOptions, type RunSummary, type AgentSummary } from './train/run.js';
+export { expandAgents, parseSeeds, parseSweep } from './train/sweep.js';
 export { saveCheckpoint, readCheckpoint } from './train/checkpoint.js';
 export { evaluateCheckpoint, type EvalResult } from './train/evaluate.js';

@@ -10,7 +10,7 @@ const bench = (cwd: string, args: string[]) => spawnSync(process.execPath, [join
   { cwd, encoding: 'utf8', timeout: 300_000, env: { ...process.env, WGRL_ADAPTER: 'swiftshader' } });
 const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
 
-describe('bench profile and bench gpu', () => {
+describe('bench profile, bench gpu and bench agents', () => {
   it('profile: every dispatch of an iteration in exactly one stage, shares summing to 1, host time split', () => {
     const dir = scratchDir('wgrl-bench-');
     const r = bench(dir, ['profile', '--quick', '--preset', 'fast']);
@@ -47,5 +47,26 @@ describe('bench profile and bench gpu', () => {
     expect(g.train.length).toBe(2);
     for (const t of g.train) expect(t.sps).toBeGreaterThan(0);
     expect(g.profile.stages.length).toBeGreaterThan(5);
+    expect(g.agents.map((x: { agents: number }) => x.agents)).toEqual([1, 4]);
+    for (const x of g.agents) expect(finite(x.wall_s) && finite(x.vs_one_agent)).toBe(true);
+  }, 300_000);
+
+  it('agents: K in one pass against K sequential runs with the same results, and the rollout at K × N', () => {
+    const dir = scratchDir('wgrl-bench-');
+    const r = bench(dir, ['agents', '--quick', '--steps', '1024', '--agents', '1,3']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/K agents in one pass against K single-agent runs/);
+    const { result: a } = JSON.parse(readFileSync(join(dir, 'results', 'bench-agents.json'), 'utf8'));
+    expect(a.training.map((x: { agents: number }) => x.agents)).toEqual([1, 3]);
+    for (const x of a.training) {
+      expect(finite(x.one_pass_s) && finite(x.sequential_s)).toBe(true);
+      // One pass trains what the single runs train.
+      expect(x.same_results).toBe(true);
+    }
+    expect(a.rollout.length).toBe(5);
+    for (const x of a.rollout) expect(x.env_steps_per_s).toBeGreaterThan(0);
+    const bad = bench(dir, ['agents', '--agents', '0']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--agents expects positive integers, got '0'/);
   }, 300_000);
 });

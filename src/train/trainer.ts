@@ -1,7 +1,8 @@
 // The training engine, read top to bottom: one iteration = rollout pass + the algorithm's
-// update plan in one submit, then one small readback of metrics and ended episodes. It owns
-// what every plan needs (rollout, parameters, optimiser state, per-iteration scalars, metrics,
-// minibatch order, the training-state record a checkpoint saves) and knows no algorithm by
+// update plan in one submit, for one agent or K agents at once (src/gpu/agents.ts), then one
+// small readback of every agent's metrics and ended episodes. It owns what every plan needs
+// (rollout, parameters, optimiser state, per-iteration scalars, metrics, minibatch order, the
+// training-state record a checkpoint saves) and knows no algorithm by
 // name: src/algos/<name>.ts declares the objective, the plan and the host hook. Everything is
 // allocated in the constructor; an iteration creates no GPU objects.
 import { adapterName, BufferUsage, usableBytes, type WgrlDevice } from '../gpu/device.js';
@@ -99,7 +100,7 @@ export class Trainer {
   readonly config: TrainConfig;
   /** Every agent's config. */
   readonly configs: TrainConfig[];
-  /** Every agent's own overrides, as given (a checkpoint keeps them for the resume). */
+  /** Every agent's own overrides, as given (checkpoints record them beside each agent's full config). */
   readonly agentOverrides: Partial<TrainConfig>[];
   readonly agents: number;
   readonly env: EnvSpec;
