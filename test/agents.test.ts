@@ -17,6 +17,7 @@ import type { WgrlDevice } from '../src/gpu/device.js';
 import { runTraining, readMetricLines, CHECKPOINT_FILE, type RunSummary } from '../src/train/run.js';
 import { evaluateCheckpoint } from '../src/train/evaluate.js';
 import { expandAgents, parseSeeds, parseSweep } from '../src/train/sweep.js';
+import { loadRuns } from '../src/report/runs.js';
 import { scratchDir } from './helpers.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -223,6 +224,8 @@ describe('several agents on disk and from the command line', () => {
     const e = await Promise.all([0, 1, 2].map((agent) => evaluateCheckpoint(dev, join(whole, CHECKPOINT_FILE), { episodes: 3, deterministic: true, agent })));
     expect(new Set(e.map((r) => JSON.stringify(r.returns))).size).toBeGreaterThan(1);
     await expect(evaluateCheckpoint(dev, join(whole, CHECKPOINT_FILE), { agent: 3 })).rejects.toThrow(/holds 3 agents \(0-2\); --agent 3 is not one of them/);
+    // Plots see one run per agent, labelled with what the sweep varied.
+    expect(loadRuns([whole]).map((r) => r.label)).toEqual(['spo seed 1 learning-rate 0.00025', 'spo seed 2 learning-rate 0.00025', 'spo seed 3 learning-rate 0.001']);
     // Agent 1's lines are what a single run with seed 2 writes.
     const single = join(scratchDir('wgrl-agents-'), 'run');
     await runTraining(dev, { ...TINY, seed: 2 }, { runDir: single, ...quiet });

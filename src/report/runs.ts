@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { InputError, onFile } from '../errors.js';
 import { readMetricLines, type RunSummary } from '../train/run.js';
 import { ENV_IDS, getEnv } from '../envs/spec.js';
+import { flagName } from '../train/config.js';
 
 /** One run as the plots see it. */
 export interface LoadedRun {
@@ -13,6 +14,8 @@ export interface LoadedRun {
   seed: number;
   /** The agent's index in a run of several agents in one pass. */
   agent?: number;
+  /** Such an agent's swept values, as a label part (' learning-rate 0.001'). */
+  sweep?: string;
   /** Legend label: "algo seed N", with the directory's name added where two runs would share it. */
   label: string;
   /** The task's reward threshold (Gymnasium's), or null for tasks without one. */
@@ -53,12 +56,15 @@ export function loadRuns(dirs: string[], log: (message: string) => void = () => 
     if (typeof rows[0].agent !== 'number') return [{ dir, env, algo, seed: Number(summary?.seed ?? config.seed ?? 0), label: '', threshold, rows, summary, config }];
     const agents = [...new Set(rows.map((r) => r.agent as number))].sort((a, b) => a - b);
     const perAgent = (config.agents ?? []) as Record<string, unknown>[];
+    // The fields a sweep varied (besides seed and algo, which the label shows anyway).
+    const varied = Object.keys(perAgent[0] ?? {}).filter((f) => f !== 'seed' && f !== 'algo' && new Set(perAgent.map((a) => JSON.stringify(a[f]))).size > 1);
     return agents.map((k) => {
       const own = rows.filter((r) => r.agent === k);
-      return { dir, env, algo: String(perAgent[k]?.algo ?? algo), seed: Number(own[0].seed ?? k), agent: k, label: '', threshold, rows: own, summary, config: { ...config, ...perAgent[k] } };
+      const sweep = varied.map((f) => ` ${flagName(f)} ${perAgent[k]?.[f]}`).join('');
+      return { dir, env, algo: String(perAgent[k]?.algo ?? algo), seed: Number(own[0].seed ?? k), agent: k, sweep, label: '', threshold, rows: own, summary, config: { ...config, ...perAgent[k] } };
     });
   });
-  const base = (r: LoadedRun) => `${r.algo} seed ${r.seed}`;
+  const base = (r: LoadedRun) => `${r.algo} seed ${r.seed}${r.sweep ?? ''}`;
   for (const r of runs) {
     const same = runs.filter((o) => o.env === r.env && base(o) === base(r));
     const where = r.agent !== undefined && same.every((o) => o.dir === r.dir) ? `agent ${r.agent}` : basename(resolve(r.dir)) + (r.agent !== undefined ? ` agent ${r.agent}` : '');
