@@ -3,7 +3,7 @@
 // GPU state. `window.wgrlDemo` exposes the plotted series for the browser test.
 import uPlot from 'uplot';
 import {
-  createBrowserDevice, Trainer, PolicyPlayback, ENV_IDS, ALGOS, ALGORITHMS, getEnv, adapterName, checkpointBytes, parseCheckpoint, restoreCheckpoint, parseMetricLines,
+  createBrowserDevice, Trainer, PolicyPlayback, ENV_IDS, ALGOS, ALGORITHMS, getEnv, adapterName, checkpointBytes, parseCheckpoint, restoreCheckpoint, checkpointAgents, parseMetricLines,
   makeConfig, type WgrlDevice, type IterationMetrics, type Algo, type TrainConfig,
 } from '../src/browser.js';
 import { drawEnv, envText } from './render.js';
@@ -370,6 +370,7 @@ function saveMetrics(): void {
 async function loadCheckpoint(file: File): Promise<void> {
   const { meta, tensors } = parseCheckpoint(new Uint8Array(await file.arrayBuffer()), file.name);
   if (!(ENV_IDS as readonly string[]).includes(meta.config.env)) throw new Error(`${file.name} was trained on ${meta.config.env}, which this page cannot draw; the demo runs ${ENV_IDS.join(', ')}`);
+  if (checkpointAgents(meta) > 1) throw new Error(`${file.name} holds ${checkpointAgents(meta)} agents trained in one pass; this page loads one: evaluate each with wgrl eval --checkpoint … --agent k, or resume the run with wgrl train --resume`);
   await reset();
   dev = await createBrowserDevice();
   state.adapter = adapterName(dev.adapter);

@@ -33,5 +33,5 @@ export { InputError } from './errors.js';
 export { envStep, envReset, envStepWidth } from './envs/batch.js';
 export { isJsEnvSpec, hostSteppedEnvSpec, type JsEnv, type JsEnvSpec, type JsStepResult } from './envs/js_env.js';
 export { referenceJsEnvSpec } from './envs/reference.js';
-export { checkpointBytes, parseCheckpoint, restoreCheckpoint, checkpointParams, encodeSafetensors, decodeSafetensors, CheckpointError, type CheckpointMeta } from './train/checkpoint_format.js';
+export { checkpointBytes, parseCheckpoint, restoreCheckpoint, checkpointParams, checkpointAgents, checkpointAgent, encodeSafetensors, decodeSafetensors, CheckpointError, type CheckpointMeta } from './train/checkpoint_format.js';
 export { parseMetricLines, metricsToCsv } from './report/csv.js';
