@@ -159,6 +159,14 @@ const RUNS: Record<string, { config: Partial<TrainConfig>; agents: Partial<Train
     config: { env: 'Pendulum-v1', numEnvs: 2, numSteps: 64, numMinibatches: 4, updateEpochs: 2, totalTimesteps: 128 * 3 },
     agents: [{ algo: 'spo', seed: 9 }, { algo: 'ppo', seed: 9 }],
   },
+  'CartPole-v1 grpo, 3 seeds with their own KL penalty and clip': {
+    config: { env: 'CartPole-v1', algo: 'grpo', numEnvs: 8, groupSize: 4, numSteps: 64, numMinibatches: 2, updateEpochs: 2, totalTimesteps: 512 * 3, refUpdateEvery: 2 },
+    agents: [{ seed: 1 }, { seed: 2, refKlCoef: 0.2 }, { seed: 3, clipCoef: 0.1, entCoef: 0.01, learningRate: 1e-3 }],
+  },
+  'Pendulum-v1 grpo (SPO objective), 2 seeds': {
+    config: { env: 'Pendulum-v1', algo: 'grpo', grpoObjective: 'spo', numEnvs: 4, groupSize: 2, numSteps: 50, numMinibatches: 2, updateEpochs: 1, totalTimesteps: 200 * 3 },
+    agents: [{ seed: 4 }, { seed: 5 }],
+  },
   'Acrobot-v1 spo-kl, 4 seeds': {
     config: { env: 'Acrobot-v1', algo: 'spo-kl', numEnvs: 4, numSteps: 16, numMinibatches: 2, updateEpochs: 1, totalTimesteps: 64 * 2 },
     agents: [{ seed: 11 }, { seed: 12 }, { seed: 13, spoKlMax: 0.05 }, { seed: 14 }],
@@ -190,6 +198,7 @@ describe('K agents in one pass', () => {
     expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { seed: 2, numEnvs: 8 }])).toThrow(/agent 1 has numEnvs = 8, agent 0 has 4.*sets shapes/);
     expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { algo: 'a2c' }])).toThrow(/agent 1 has numMinibatches = 1, agent 0 has 4/);
     expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { algo: 'trpo', numMinibatches: 4, updateEpochs: 4 } as Partial<TrainConfig>])).toThrow(/--algo trpo trains one agent per pass|differ/);
+    expect(() => new Trainer(dev, { algo: 'grpo', env: 'CartPole-v1', numSteps: 500 }, undefined, [{ seed: 1 }, { algo: 'ppo' }])).toThrow(/agent 1 has numEnvs = 4, agent 0 has 16/);
     expect(() => new Trainer(dev, { algo: 'trpo' }, undefined, [{ seed: 1 }, { seed: 2 }])).toThrow(/--algo trpo trains one agent per pass/);
     expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { learningRat: 1 } as Partial<TrainConfig>])).toThrow(/unknown config key 'learningRat'/);
     expect(() => new Trainer(dev, {}, undefined, [{ seed: 1 }, { learningRate: Number.NaN }])).toThrow(/learning-rate/);

@@ -22,6 +22,8 @@
 //   3. updateEpochs × numMinibatches: gather, actor forward, the loss, actor backward, Adam.
 // Host hook: counts iterations for the reference refresh (saved with the checkpoint).
 import { Kernel, grid, type BoundKernel } from '../gpu/kernel.js';
+import { agentBuffer, agentStride } from '../gpu/agents.js';
+import { usableBytes } from '../gpu/device.js';
 import { sharedStruct } from '../gpu/structs.js';
 import { composeUpdateModule } from '../gpu/compose.js';
 import { adam } from '../kernels/adam.js';
@@ -52,7 +54,11 @@ export const GRPO_PARAMS = sharedStruct('GrpoParams', {
   offObs: { type: 'u32' }, offActions: { type: 'u32' }, offLogp: { type: 'u32' }, offDist: { type: 'u32' },
   offRewards: { type: 'u32' }, offValid: { type: 'u32' }, offAdv: { type: 'u32' },
   logstdOff: { type: 'u32', doc: 'element offset of the Gaussian log-std in params' },
-  clip: { type: 'f32', doc: 'ε of the clip-fraction diagnostic' }, entCoef: { type: 'f32' },
+  // Elements between agents' copies of each bound array (src/gpu/agents.ts; 0: one agent).
+  agentTraj: { type: 'u32' }, agentPerm: { type: 'u32' }, agentMb: { type: 'u32' }, agentParams: { type: 'u32', doc: 'of params and π_ref' },
+  agentScalars: { type: 'u32' }, agentDhead: { type: 'u32' }, agentDiag: { type: 'u32' }, agentEpisodeWeight: { type: 'u32' },
+  agentRefLogp: { type: 'u32' }, agentRefHead: { type: 'u32' }, agentEpisodeStats: { type: 'u32' }, agentGroupStats: { type: 'u32' },
+  agentHead: { type: 'u32' },
 });
 
 /** Per-sample diagnostics, [B, DIAG] rows weighted per episode, summed over an iteration's minibatches. */
@@ -70,67 +76,78 @@ export const GRPO_METRICS = sharedStruct('GrpoMetrics', {
 });
 
 function grpoPlan(ctx: PlanContext): Plan {
-  const { dev, config: c, env, layout: L, rollout, buffers: g, scalars } = ctx;
+  const { dev, config: c, env, layout: L, rollout, buffers: g, scalars, agents: K } = ctx;
   const T = c.numSteps, N = c.numEnvs, G = c.groupSize, TN = ctx.batchSize, E = c.updateEpochs, M = c.numMinibatches, B = TN / M;
   const P = L.size, OUT = L.outDim, O = env.obsDim, D = actionDim(env), tl = rollout.traj, traj = rollout.trajBuffer;
   const code = composeUpdateModule(env, L, ctx.algorithm.objective, {
     params: GRPO_PARAMS, scalars, indices: { DIAG: GRPO_DIAGNOSTICS }, constants: { DIAG: GRPO_DIAGNOSTICS.length }, family: 'grpo',
   });
   const kernel = (entry: string) => new Kernel(dev, `grpo ${entry}`, code, entry, { DR_GRPO: c.drGrpo });
+  // One copy per agent of every buffer (src/gpu/agents.ts); `threads` invocations per agent, the agents along z.
+  const buffer = (label: string, elements: number) => agentBuffer(dev, label, K, elements);
+  const perAgent = (threads: number): [number, number, number] => { const w = grid(threads, 64); return [w[0], w[1], K]; };
+
+  // ---- buffers: π_ref and its batch outputs, the group statistics, the minibatch and the actor's scratch
+  const refParams = buffer('grpo reference policy', P);
+  const dims = L.actor.dims, layers = dims.length - 1;
+  const refActs = dims.slice(1).map((d, l) => ({ buffer: buffer(`grpo reference activations ${l}`, TN * d), offset: 0 }));
+  const refLogp = buffer('grpo reference log-probs', TN);
+  const episodeStats = buffer('grpo episode returns', N * 2), groupStats = buffer('grpo group statistics', (N / G) * 2);
+  const episodeWeight = buffer('grpo episode weights', TN);
+  const mb = buffer('grpo minibatch', B * (O + D + 1 + OUT + 3));
+  const hmax = Math.max(...dims);
+  const dhead = buffer('grpo d head', B * (OUT + D)), diag = buffer('grpo diagnostics', B * GRPO_DIAGNOSTICS.length);
+  const actor: MlpBackwardSlots = {
+    layout: L.actor, label: 'actor', acts: dims.slice(1).map((d, l) => ({ buffer: buffer(`grpo activations ${l}`, B * d), offset: 0 })),
+    dOut: { buffer: dhead, offset: 0 }, dH: [{ buffer: buffer('grpo dH a', B * hmax), offset: 0 }, { buffer: buffer('grpo dH b', B * hmax), offset: 0 }],
+  };
+  const head = actor.acts[layers - 1].buffer, refHead = refActs[layers - 1].buffer;
+  const stride = (b: GPUBuffer) => agentStride(b);
   const uniforms = (Bn: number, permOffset: number) => GRPO_PARAMS.uniforms({
     T, N, B: Bn, G, P, permOffset, offObs: tl.obs, offActions: tl.actions, offLogp: tl.logp, offDist: tl.dist,
-    offRewards: tl.rewards, offValid: tl.valid, offAdv: tl.advantages, logstdOff: Math.max(L.logstd, 0), clip: c.clipCoef, entCoef: c.entCoef,
+    offRewards: tl.rewards, offValid: tl.valid, offAdv: tl.advantages, logstdOff: Math.max(L.logstd, 0),
+    agentTraj: stride(traj), agentPerm: stride(g.permutations), agentMb: stride(mb), agentParams: stride(g.params), agentScalars: stride(g.scalars),
+    agentDhead: stride(dhead), agentDiag: stride(diag), agentEpisodeWeight: stride(episodeWeight), agentRefLogp: stride(refLogp),
+    agentRefHead: stride(refHead), agentEpisodeStats: stride(episodeStats), agentGroupStats: stride(groupStats), agentHead: stride(head),
   });
   const once = uniforms(B, 0);
 
   // ---- 1. the reference policy: a copy of the initial parameters (or a checkpoint's), its log-probs
-  const refParams = dev.buffer('grpo reference policy', P * 4);
-  dev.submitEncoder('grpo reference policy', (enc) => enc.copyBufferToBuffer(g.params, 0, refParams, 0, P * 4));
-  const refresh = kernel('grpo_refresh_reference').bind({ 4: g.params, 5: g.scalars, 15: refParams }, once, grid(P, 64), 'reference refresh');
-  const dims = L.actor.dims, layers = dims.length - 1;
-  const refActs = dims.slice(1).map((d, l) => ({ buffer: dev.buffer(`grpo reference activations ${l}`, TN * d * 4), offset: 0 }));
+  if (stride(refParams) !== stride(g.params)) throw new Error(`grpo: π_ref's agent stride ${stride(refParams)} differs from the parameters' ${stride(g.params)}`);
+  dev.submitEncoder('grpo reference policy', (enc) => enc.copyBufferToBuffer(g.params, 0, refParams, 0, usableBytes(refParams)));
+  const refresh = kernel('grpo_refresh_reference').bind({ 4: g.params, 5: g.scalars, 15: refParams }, once, perAgent(P), 'reference refresh');
   // The batch's observations are the first T·N rows of traj's obs section.
-  const refForward = mlpForwardNets(dev, [{ layout: L.actor, acts: refActs, label: 'reference actor' }], TN, c.activation, { buffer: traj, offset: tl.obs }, refParams);
-  const refLogp = dev.buffer('grpo reference log-probs', TN * 4);
-  const refLogpBindings: Record<number, GPUBuffer> = { 1: traj, 9: refLogp, 10: refActs[layers - 1].buffer };
+  const refForward = mlpForwardNets(dev, [{ layout: L.actor, acts: refActs, label: 'reference actor' }], TN, c.activation, { buffer: traj, offset: tl.obs }, refParams, K);
+  const refLogpBindings: Record<number, GPUBuffer> = { 1: traj, 9: refLogp, 10: refHead };
   if (L.continuous) refLogpBindings[11] = refParams;
-  const refLogpK = kernel('grpo_ref_logp').bind(refLogpBindings, once, grid(TN, 64), 'reference log-probs');
+  const refLogpK = kernel('grpo_ref_logp').bind(refLogpBindings, once, perAgent(TN), 'reference log-probs');
 
   // ---- 2. group-relative advantages and per-step episode weights
-  const episodeStats = dev.buffer('grpo episode returns', N * 2 * 4), groupStats = dev.buffer('grpo group statistics', (N / G) * 2 * 4);
-  const episodeWeight = dev.buffer('grpo episode weights', TN * 4);
   const advantages = [
-    kernel('grpo_episode_returns').bind({ 1: traj, 12: episodeStats }, once, grid(N, 64), 'episode returns'),
-    kernel('grpo_group_advantages').bind({ 1: traj, 8: episodeWeight, 12: episodeStats, 13: groupStats }, once, grid(N, 64), 'group advantages'),
-    colSum(dev, { R: N / G, C: 2, scale: G / N }, { x: groupStats, out: g.metrics, offsets: { out: GRPO_METRICS.offset.groupReturnStd } }),
+    kernel('grpo_episode_returns').bind({ 1: traj, 12: episodeStats }, once, perAgent(N), 'episode returns'),
+    kernel('grpo_group_advantages').bind({ 1: traj, 8: episodeWeight, 12: episodeStats, 13: groupStats }, once, perAgent(N), 'group advantages'),
+    colSum(dev, { R: N / G, C: 2, scale: G / N, agents: K }, { x: groupStats, out: g.metrics, offsets: { out: GRPO_METRICS.offset.groupReturnStd } }),
   ];
 
   // ---- 3. minibatch updates of the actor
-  const mb = dev.buffer('grpo minibatch', B * (O + D + 1 + OUT + 3) * 4);
-  const hmax = Math.max(...dims);
-  const dhead = dev.buffer('grpo d head', B * (OUT + D) * 4), diag = dev.buffer('grpo diagnostics', B * GRPO_DIAGNOSTICS.length * 4);
-  const actor: MlpBackwardSlots = {
-    layout: L.actor, label: 'actor', acts: dims.slice(1).map((d, l) => ({ buffer: dev.buffer(`grpo activations ${l}`, B * d * 4), offset: 0 })),
-    dOut: { buffer: dhead, offset: 0 }, dH: [{ buffer: dev.buffer('grpo dH a', B * hmax * 4), offset: 0 }, { buffer: dev.buffer('grpo dH b', B * hmax * 4), offset: 0 }],
-  };
   const input = { buffer: mb, offset: 0 };
-  const forward = mlpForwardNets(dev, [actor], B, c.activation, input, g.params);
-  const lossBindings: Record<number, GPUBuffer> = { 3: mb, 5: g.scalars, 6: dhead, 7: diag, 14: actor.acts[layers - 1].buffer };
+  const forward = mlpForwardNets(dev, [actor], B, c.activation, input, g.params, K);
+  const lossBindings: Record<number, GPUBuffer> = { 3: mb, 5: g.scalars, 6: dhead, 7: diag, 14: head };
   if (L.continuous) lossBindings[4] = g.params;
-  const loss = kernel('grpo_loss').bind(lossBindings, once, grid(B, 64), 'grpo loss');
-  const backward = mlpBackwardNets(dev, [actor], B, c.activation, input, g.params, g.grads);
-  const logstdGrad = L.continuous ? [colSum(dev, { R: B, C: D }, { x: dhead, out: g.grads, offsets: { x: B * OUT, out: L.logstd } })] : [];
+  const loss = kernel('grpo_loss').bind(lossBindings, once, perAgent(B), 'grpo loss');
+  const backward = mlpBackwardNets(dev, [actor], B, c.activation, input, g.params, g.grads, K);
+  const logstdGrad = L.continuous ? [colSum(dev, { R: B, C: D, agents: K }, { x: dhead, out: g.grads, offsets: { x: B * OUT, out: L.logstd } })] : [];
   const diagScale = 1 / (B * E * M);
-  const diagFirst = colSum(dev, { R: B, C: GRPO_DIAGNOSTICS.length, scale: diagScale }, { x: diag, out: g.metrics });
-  const diagAccum = colSum(dev, { R: B, C: GRPO_DIAGNOSTICS.length, scale: diagScale, accum: true }, { x: diag, out: g.metrics });
-  const adamSteps = adam(dev, { P, maxGradNorm: c.maxGradNorm, eps: 1e-5 }, {
+  const diagFirst = colSum(dev, { R: B, C: GRPO_DIAGNOSTICS.length, scale: diagScale, agents: K }, { x: diag, out: g.metrics });
+  const diagAccum = colSum(dev, { R: B, C: GRPO_DIAGNOSTICS.length, scale: diagScale, accum: true, agents: K }, { x: diag, out: g.metrics });
+  const adamSteps = adam(dev, { P, maxGradNorm: c.maxGradNorm, eps: 1e-5, agents: K }, {
     params: g.params, grads: g.grads, m: g.adamM, v: g.adamV, state: g.adamState, lr: g.scalars, partials: g.adamPartials,
   }, scalars.offset.learningRate);
   const gatherK = kernel('grpo_gather');
   const minibatches: BoundKernel[] = [];
   for (let e = 0; e < E; e++) {
     for (let m = 0; m < M; m++) {
-      const gather = gatherK.bind({ 1: traj, 2: g.permutations, 3: mb, 8: episodeWeight, 9: refLogp }, uniforms(B, e * TN + m * B), grid(B, 64), `gather e${e} m${m}`);
+      const gather = gatherK.bind({ 1: traj, 2: g.permutations, 3: mb, 8: episodeWeight, 9: refLogp }, uniforms(B, e * TN + m * B), perAgent(B), `gather e${e} m${m}`);
       minibatches.push(gather, ...forward, loss, ...backward, ...logstdGrad, e === 0 && m === 0 ? diagFirst : diagAccum, ...adamSteps);
     }
   }
@@ -141,7 +158,7 @@ function grpoPlan(ctx: PlanContext): Plan {
       { name: 'minibatch updates', dispatches: minibatches },
     ],
     checkpointed: { reference: refParams },
-    named: { reference: refParams, refLogp, episodeStats, episodeWeight, groupStats, minibatch: mb, head: actor.acts[layers - 1].buffer, dhead, diagnostics: diag },
+    named: { reference: refParams, refLogp, episodeStats, episodeWeight, groupStats, minibatch: mb, head, dhead, diagnostics: diag },
   };
 }
 
@@ -194,6 +211,7 @@ export const grpo: Algorithm = {
   },
   initialState: () => ({ iterationsTrained: 0 }),
   plan: grpoPlan,
+  manyAgents: true,
   metrics: GRPO_METRICS,
   report: (m) => ({
     'losses/policy_loss': m.policyLoss, 'losses/entropy': m.entropy, 'charts/average_kld': m.averageKld, 'losses/approx_kl': m.approxKl,

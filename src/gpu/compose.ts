@@ -197,8 +197,9 @@ export function composeTrainModule(env: EnvSpec, layout: PolicyLayout, objective
 /**
  * An algorithm's own update module (GRPO: shaders/grpo.wgsl): shapes as constants, its uniform
  * struct, the index constants of its records (prefix → record), the functions of objectives and
- * of the action space's distribution, the objective with `objective_coefs()` read from `scalars`,
- * and the kernel family with one action section kept.
+ * of the action space's distribution, the objective with `objective_coefs()` read from `scalars`
+ * at the agent's record (the family declares `ag_scalars`), and the kernel family with one
+ * action section kept.
  */
 export function composeUpdateModule(env: EnvSpec, layout: PolicyLayout, objective: ObjectiveSource, parts: {
   params: SharedStruct<string>; scalars: SharedStruct<string>; indices: Record<string, SharedStruct<string>>; constants: Record<string, number>; family: string;
@@ -210,7 +211,7 @@ export function composeUpdateModule(env: EnvSpec, layout: PolicyLayout, objectiv
     parts.params.wgslStruct(), parts.scalars.wgslIndices('SCALAR'),
     ...Object.entries(parts.indices).map(([prefix, record]) => record.wgslIndices(prefix)),
     wgslFunctions('objectives'), wgslFunctions(continuous ? 'gaussian' : 'categorical'),
-    objectiveSection(objective), objectiveCoefsFromRecord(objective, parts.scalars, 'scalars'),
+    objectiveSection(objective), objectiveCoefsFromRecord(objective, parts.scalars, 'scalars', 'objective_coefs', 'ag_scalars'),
     selectActionSection(wgsl(parts.family), !continuous),
   ].join('\n');
 }

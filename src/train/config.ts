@@ -220,7 +220,7 @@ export function checkAgentConfigs(configs: TrainConfig[]): void {
   for (const [k, c] of configs.entries()) {
     for (const f of Object.keys(FIELDS) as (keyof TrainConfig)[]) {
       if (free.has(f) || JSON.stringify(c[f]) === JSON.stringify(configs[0][f])) continue;
-      throw new ConfigError(`agent ${k} has ${f} = ${JSON.stringify(c[f])}, agent 0 has ${JSON.stringify(configs[0][f])}: --${flagName(f)} sets shapes or the run's length, ` +
+      throw new ConfigError(`agent ${k} has ${f} = ${JSON.stringify(c[f])}, agent 0 has ${JSON.stringify(configs[0][f])}: --${flagName(f)} sets shapes, a compiled constant or the run's length, ` +
         `which all agents of one pass share; agents may differ in ${[...free].map(flagName).join(', ')}. Run the other value as its own pass`);
     }
   }
