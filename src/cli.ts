@@ -40,8 +40,9 @@ run options:
   --seeds 1,2,3 | 1-16     the agents' seeds (instead of --num-agents)
   --sweep 'A=x,y;B=z'      a grid of per-agent hyperparameters, every point with every seed, e.g.
                            'learning-rate=1e-3,2.5e-4;clip-coef=0.1,0.2', or a .json file {"learning-rate": […]};
-                           the keys: seed-independent numbers (learning-rate, clip-coef, ent-coef,
-                           vf-coef, gamma, gae-lambda, anneal-lr and the algorithm's own numbers)
+                           the keys: learning-rate, clip-coef, ent-coef, vf-coef, gamma, gae-lambda,
+                           anneal-lr, the algorithm's own numbers, and algo (ppo, ppo-kl, spo and spo-kl
+                           share one pass, each agent its own objective)
                            several agents: metrics.jsonl lines carry "agent" and "seed"; summary.json
                            lists every agent with the IQM of the final returns; one checkpoint holds all
   --resume                 continue the run in --run-dir from its checkpoint
@@ -273,7 +274,7 @@ async function train(argv: string[]): Promise<number> {
   if (!resume) {
     const configs = agents.map((a) => makeConfig({ ...overrides, ...a, env }, getEnv(env).action.type === 'continuous', getEnv(env)));
     checkAgentConfigs(configs);
-    checkManyAgents(getAlgorithm(configs[0].algo), agents.length);
+    for (const c of configs) checkManyAgents(getAlgorithm(c.algo), agents.length);
     checkAgentRunOptions({ evalEvery }, agents.length);
   }
   const gpuTimeoutSeconds = secondsOption('--gpu-timeout', values['gpu-timeout']);
@@ -302,11 +303,14 @@ async function train(argv: string[]): Promise<number> {
   if (process.stderr.isTTY && !values.quiet) process.stderr.write('\n');
   const thr = summary.reward_threshold;
   if (summary.agents && summary.across_agents) {
-    const a = summary.across_agents, ci = a.iqm_ci95;
-    console.log(`wgrl: ${summary.env} ${summary.algo}, ${summary.agents.length} agents in one pass: ${summary.global_step} steps each in ${summary.wall_seconds.toFixed(1)} s ` +
+    const a = summary.across_agents, ci = a.iqm_ci95, list = summary.agents;
+    // The fields the agents differ in besides the seed (a sweep's), shown per agent.
+    const varied = Object.keys(list[0].config).filter((k) => k !== 'seed' && new Set(list.map((g) => JSON.stringify(g.config[k]))).size > 1);
+    const algos = [...new Set(list.map((g) => String(g.config.algo ?? summary.algo)))].join(', ');
+    console.log(`wgrl: ${summary.env} ${algos}, ${list.length} agents in one pass: ${summary.global_step} steps each in ${summary.wall_seconds.toFixed(1)} s ` +
       `(${summary.sps.toFixed(0)} agent-steps/s) on ${summary.adapter}`);
-    for (const g of summary.agents) {
-      const own = Object.entries(g.config).filter(([k, v]) => k !== 'seed' && agents.some((x) => k in x) && v !== undefined).map(([k, v]) => ` ${k} ${v}`).join('');
+    for (const g of list) {
+      const own = varied.map((k) => ` ${flagName(k)} ${g.config[k]}`).join('');
       console.log(`wgrl:   agent ${g.agent} (seed ${g.seed}${own}): return(100) ${fmtReturn(g.final_mean_return_100)}` +
         (thr !== null ? `${g.solved ? ', solved' : ''}${g.steps_to_threshold !== null ? ` (first at ${g.steps_to_threshold} steps)` : ''}` : ''));
     }

@@ -260,6 +260,8 @@ describe('several agents on disk and from the command line', () => {
     expect(() => parseSweep('{"learning-rate": ["fast"]}', 'ppo')).toThrow(/learning-rate takes finite numbers, got "fast"/);
     expect(() => parseSweep('{"learning-rate": 0.1}', 'ppo')).toThrow(/must be a non-empty list/);
     expect(() => parseSweep('seed=1,2', 'ppo')).toThrow(/seeds are given with --seeds/);
+    expect(() => parseSweep('gamma=0.9;gamma=0.99', 'ppo')).toThrow(/lists gamma twice/);
+    expect(() => parseSweep('gamma=0.9,0.90', 'ppo')).toThrow(/lists gamma = 0.9 twice/);
     expect(() => parseSweep('trpo-max-kl=0.01', 'ppo')).toThrow(/trpo-max-kl cannot differ/);
     expect(parseSweep('algo=ppo,spo-kl', 'ppo')).toEqual([['algo', ['ppo', 'spo-kl']]]);
     expect(() => parseSweep('{"algo": [1]}', 'ppo')).toThrow(/algo takes names, got 1/);

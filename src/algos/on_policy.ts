@@ -57,20 +57,20 @@ export function updateBuffers(ctx: PlanContext, B: number, label = '') {
   const { dev, env, layout: L, agents: K } = ctx;
   const OUT = L.outDim, O = env.obsDim, D = actionDim(env);
   // Every buffer holds one copy per agent (src/gpu/agents.ts).
-  const buffer = (name: string, bytes: number) => agentBuffer(dev, name, K, bytes / 4);
-  const mb = buffer(`minibatch${label}`, B * (O + D + 1 + OUT + 3) * 4);
+  const buffer = (name: string, elements: number) => agentBuffer(dev, name, K, elements);
+  const mb = buffer(`minibatch${label}`, B * (O + D + 1 + OUT + 3));
   // Hidden layer l of both nets in one buffer, the critic's [B, width] after the actor's, and
   // the scratch derivatives likewise, so same-shaped layers run as one batched matmul
   // (mlpForwardNets). The heads get their own buffers: the loss binds them whole.
   const La = L.actor.dims.length - 1, Lc = L.critic.dims.length - 1;
   const hiddenWidth = (dims: number[], l: number) => (l + 2 < dims.length ? dims[l + 1] : 0);
   const hidden = Array.from({ length: Math.max(La, Lc) - 1 }, (_, l) =>
-    buffer(`hidden activations ${l}${label}`, B * (hiddenWidth(L.actor.dims, l) + hiddenWidth(L.critic.dims, l)) * 4));
-  const actorOut = buffer(`actor head${label}`, B * OUT * 4), criticOut = buffer(`critic value${label}`, B * 4);
+    buffer(`hidden activations ${l}${label}`, B * (hiddenWidth(L.actor.dims, l) + hiddenWidth(L.critic.dims, l))));
+  const actorOut = buffer(`actor head${label}`, B * OUT), criticOut = buffer(`critic value${label}`, B);
   const hmax = Math.max(...L.actor.dims, ...L.critic.dims);
-  const dH = [buffer(`dH a${label}`, 2 * B * hmax * 4), buffer(`dH b${label}`, 2 * B * hmax * 4)];
-  const dhead = buffer(`d head${label}`, B * (OUT + 1 + D) * 4);
-  const diag = buffer(`diagnostics${label}`, B * DIAGNOSTICS.length * 4);
+  const dH = [buffer(`dH a${label}`, 2 * B * hmax), buffer(`dH b${label}`, 2 * B * hmax)];
+  const dhead = buffer(`d head${label}`, B * (OUT + 1 + D));
+  const diag = buffer(`diagnostics${label}`, B * DIAGNOSTICS.length);
   const actorNet: MlpBackwardSlots = {
     layout: L.actor, label: 'actor',
     acts: [...hidden.slice(0, La - 1).map((buffer) => ({ buffer, offset: 0 })), { buffer: actorOut, offset: 0 }],

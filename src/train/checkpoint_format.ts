@@ -214,7 +214,7 @@ export function restoreCheckpoint(trainer: Trainer, meta: CheckpointMeta, tensor
     // Checkpoints written before algorithms kept their own state held it at the top level of the
     // host record (PPO-KL's β): fields named as in the algorithm's state move into it.
     if (!host.algorithm) {
-      host.algorithm = trainer.algorithm.initialState(trainer.configs[a]);
+      host.algorithm = trainer.algorithms[a].initialState(trainer.configs[a]);
       for (const k of Object.keys(host.algorithm)) {
         if (typeof host[k] === 'number') host.algorithm[k] = host[k] as number;
         delete host[k];

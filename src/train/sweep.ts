@@ -39,8 +39,21 @@ function sweepField(key: string, algo: Algo): keyof TrainConfig {
   return field;
 }
 
-/** The sweep's values per field, from 'key=v1,v2;key2=v3', or a JSON file or JSON text {"key": [v1, v2]}. */
+/**
+ * The sweep's values per field, from 'key=v1,v2;key2=v3', or a JSON file or JSON text
+ * {"key": [v1, v2]}. A key or a value given twice would train two identical agents: refused.
+ */
 export function parseSweep(raw: string, algo: Algo): [keyof TrainConfig, unknown[]][] {
+  const sweep = parseSweepEntries(raw, algo);
+  for (const [i, [field, values]] of sweep.entries()) {
+    if (sweep.findIndex(([f]) => f === field) !== i) throw new ConfigError(`--sweep lists ${flagName(field)} twice; give all its values in one list`);
+    const dup = values.find((v, j) => values.findIndex((w) => JSON.stringify(w) === JSON.stringify(v)) !== j);
+    if (dup !== undefined) throw new ConfigError(`--sweep lists ${flagName(field)} = ${JSON.stringify(dup)} twice; two agents with one seed and config would train the same agent`);
+  }
+  return sweep;
+}
+
+function parseSweepEntries(raw: string, algo: Algo): [keyof TrainConfig, unknown[]][] {
   const text = raw.trim();
   if (text.startsWith('{') || (existsSync(text) && text.endsWith('.json'))) {
     const source = text.startsWith('{') ? text : readFileSync(text, 'utf8');
@@ -82,7 +95,7 @@ export function expandAgents(opts: { numAgents?: number; seeds?: number[]; sweep
   let grid: Partial<TrainConfig>[] = [{}];
   for (const [field, values] of sweep) grid = grid.flatMap((point) => values.map((v) => ({ ...point, [field]: v })));
   if (numAgents !== undefined && sweep.length && !opts.seeds) {
-    // --num-agents with a sweep: that many seeds per grid point.
+    // --num-agents with a sweep: K agents in all, K / (grid points) seeds from the base seed at each point.
     seeds = Array.from({ length: Math.max(1, Math.floor(numAgents / grid.length)) }, (_, k) => opts.baseSeed + k);
     if (seeds.length * grid.length !== numAgents) {
       throw new ConfigError(`--num-agents ${numAgents} is not a multiple of the sweep's ${grid.length} configurations; give a multiple, or --seeds`);
