@@ -3,15 +3,18 @@
 // GPU state. `window.wgrlDemo` exposes the plotted series for the browser test.
 import uPlot from 'uplot';
 import {
-  createBrowserDevice, Trainer, PolicyPlayback, ENV_IDS, ALGOS, ALGORITHMS, getEnv, adapterName, checkpointBytes, parseCheckpoint, restoreCheckpoint, checkpointAgents, parseMetricLines,
+  createBrowserDevice, Trainer, PolicyPlayback, ENV_IDS, ALGOS, ALGORITHMS, getEnv, adapterName, checkpointBytes, parseCheckpoint, restoreCheckpoint, parseMetricLines,
   makeConfig, type WgrlDevice, type IterationMetrics, type Algo, type TrainConfig,
 } from '../src/browser.js';
 import { drawEnv, envText } from './render.js';
 
 type SeriesKey = 'ret' | 'kl' | 'clip' | 'sps';
 type Series = { steps: number[] } & Record<SeriesKey, (number | null)[]>;
-/** A curve on the charts: a run training here (trainer set) or a metrics.jsonl opened from disk. */
-interface Run { name: string; trainer: Trainer | null; series: Series; metrics: IterationMetrics[]; colour: string; dash?: number[] }
+/**
+ * A curve on the charts: a run training here (trainer set; `agent` its index in the trainer,
+ * several runs sharing one trainer train in one pass) or a metrics.jsonl opened from disk.
+ */
+interface Run { name: string; trainer: Trainer | null; agent: number; series: Series; metrics: IterationMetrics[]; colour: string; dash?: number[] }
 interface DemoState {
   status: string; adapter: string; runs: Record<string, Series>; errors: string[];
   /** Iterations finished since the page loaded, and greedy playback steps drawn. */
@@ -225,7 +228,10 @@ async function start(): Promise<void> {
       dev ??= await createBrowserDevice();
       state.adapter = adapterName(dev.adapter);
       const algos: Algo[] = $<HTMLInputElement>('compare').checked ? ['ppo', 'spo'] : [$<HTMLSelectElement>('algo').value as Algo];
-      const trained = algos.map((algo) => ({ name: algo, trainer: new Trainer(dev!, { ...readConfig(algo), algo }), series: emptySeries(), metrics: [], colour: ALGO_COLOURS[algo] ?? '#333' }));
+      // PPO and SPO share one plan: compared, they train as two agents of one pass (one rollout
+      // and one update for both, each what its own run would give).
+      const trainer = new Trainer(dev!, { env: readConfig(algos[0]).env }, undefined, algos.map((algo) => ({ ...readConfig(algo), algo })));
+      const trained = algos.map((algo, agent) => ({ name: algo, trainer, agent, series: emptySeries(), metrics: [], colour: ALGO_COLOURS[algo] ?? '#333' }));
       runs = [...trained, ...runs.filter((r) => !r.trainer)];
       writeUrlSettings();
       publishRuns();
@@ -261,11 +267,11 @@ function describeRuns(): string {
 async function loop(): Promise<void> {
   const training = () => runs.filter((r) => r.trainer);
   while (running) {
-    for (const run of training()) {
-      if (run.trainer!.done) continue;
+    for (const trainer of new Set(training().map((r) => r.trainer!))) {
+      if (trainer.done) continue;
       const t0 = performance.now();
-      const m = await run.trainer!.iterate();
-      record(run, m, (performance.now() - t0) / 1000);
+      const ms = await trainer.iterateAgents();
+      for (const run of training().filter((r) => r.trainer === trainer)) record(run, ms[run.agent], (performance.now() - t0) / 1000);
       state.iterations++;
     }
     updateCharts();
@@ -355,9 +361,9 @@ function download(name: string, data: BlobPart, type: string): void {
 }
 
 async function saveCheckpoints(): Promise<void> {
-  for (const r of runs.filter((x) => x.trainer)) {
-    const t = r.trainer!;
-    download(`${t.env.id}__${r.name}__${t.config.seed}__step${t.host.globalStep}.safetensors`, (await checkpointBytes(t)) as BlobPart, 'application/octet-stream');
+  for (const t of new Set(runs.filter((x) => x.trainer).map((x) => x.trainer!))) {
+    const names = runs.filter((r) => r.trainer === t).map((r) => r.name).join('+');
+    download(`${t.env.id}__${names}__${t.config.seed}__step${t.host.globalStep}.safetensors`, (await checkpointBytes(t)) as BlobPart, 'application/octet-stream');
   }
 }
 
@@ -370,20 +376,24 @@ function saveMetrics(): void {
 async function loadCheckpoint(file: File): Promise<void> {
   const { meta, tensors } = parseCheckpoint(new Uint8Array(await file.arrayBuffer()), file.name);
   if (!(ENV_IDS as readonly string[]).includes(meta.config.env)) throw new Error(`${file.name} was trained on ${meta.config.env}, which this page cannot draw; the demo runs ${ENV_IDS.join(', ')}`);
-  if (checkpointAgents(meta) > 1) throw new Error(`${file.name} holds ${checkpointAgents(meta)} agents trained in one pass; this page loads one: evaluate each with wgrl eval --checkpoint … --agent k, or resume the run with wgrl train --resume`);
+  // Several agents of one pass: this page's compare mode saves PPO and SPO that way; others
+  // (wgrl train --num-agents) are more than it draws.
+  const saved = meta.agents?.map((a) => a.config) ?? [meta.config];
+  const comparison = saved.length === 2 && saved[0].algo === 'ppo' && saved[1].algo === 'spo';
+  if (saved.length > 1 && !comparison) throw new Error(`${file.name} holds ${saved.length} agents trained in one pass; this page loads one, or the PPO and SPO of its compare mode: evaluate each with wgrl eval --checkpoint … --agent k, or resume the run with wgrl train --resume`);
   await reset();
   dev = await createBrowserDevice();
   state.adapter = adapterName(dev.adapter);
-  const trainer = new Trainer(dev, meta.config);
+  const trainer = new Trainer(dev, meta.config, undefined, meta.agents ? saved.map((a) => ({ ...a })) : undefined);
   restoreCheckpoint(trainer, meta, tensors);
   const c = meta.config;
   // The controls show what was loaded (and the URL then shares it).
   const set = (id: string, v: unknown) => { const el = $<HTMLInputElement>(id); el.value = String(v); };
-  set('env', c.env); set('algo', c.algo); $<HTMLInputElement>('compare').checked = false;
+  set('env', c.env); set('algo', c.algo); $<HTMLInputElement>('compare').checked = comparison;
   for (const k of NUMERIC) if (k !== 'hidden') set(k, c[k]);
   set('hidden', c.actorHidden[0]);
   writeUrlSettings();
-  runs = [{ name: c.algo, trainer, series: emptySeries(), metrics: [], colour: ALGO_COLOURS[c.algo] ?? '#333' }];
+  runs = saved.map((a, agent) => ({ name: a.algo, trainer, agent, series: emptySeries(), metrics: [], colour: ALGO_COLOURS[a.algo] ?? '#333' }));
   publishRuns();
   makeCharts();
   makeCanvases(trainer, c.algo);
@@ -403,7 +413,7 @@ async function openMetrics(file: File): Promise<void> {
     kl: records.map((r) => num(r['charts/average_kld'])), clip: records.map((r) => num(r['losses/clipfrac'])), sps: records.map((r) => num(r['charts/SPS'])),
   };
   const opened = runs.filter((r) => !r.trainer).length;
-  runs.push({ name: file.name.replace(/\.jsonl?$/, ''), trainer: null, series, metrics: [], colour: FILE_COLOURS[opened % FILE_COLOURS.length], dash: [6, 3] });
+  runs.push({ name: file.name.replace(/\.jsonl?$/, ''), trainer: null, agent: 0, series, metrics: [], colour: FILE_COLOURS[opened % FILE_COLOURS.length], dash: [6, 3] });
   publishRuns();
   makeCharts();
   updateCharts();

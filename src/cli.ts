@@ -356,7 +356,7 @@ async function evaluate(argv: string[]): Promise<number> {
   const dev = await createNodeDevice({ adapter, gpuTimeoutSeconds });
   const r = await evaluateCheckpoint(dev, values.checkpoint as string, { episodes, deterministic: values.deterministic as boolean | undefined, seed, agent });
   if (values.json) console.log(JSON.stringify({ ...r, adapter: adapterName(dev.adapter) }));
-  else console.log(`wgrl eval: ${r.episodes} episodes (${r.deterministic ? 'deterministic' : 'sampled'}): mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)}, min ${Math.min(...r.returns).toFixed(1)}, max ${Math.max(...r.returns).toFixed(1)}`);
+  else console.log(`wgrl eval${r.agents > 1 ? ` agent ${r.agent} of ${r.agents}` : ''}: ${r.episodes} episodes (${r.deterministic ? 'deterministic' : 'sampled'}): mean return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)}, min ${Math.min(...r.returns).toFixed(1)}, max ${Math.max(...r.returns).toFixed(1)}`);
   dev.destroy();
   return 0;
 }

@@ -12,7 +12,7 @@ import { serveDemo } from '../scripts/serve-demo.mjs';
 const CHROMIUM = process.env.WGRL_CHROMIUM ?? '/usr/bin/chromium';
 
 describe('in-browser demo', () => {
-  it('trains until learned; Pause and Reset mid-run; greedy playback; opens a metrics.jsonl; loads a checkpoint; settings in the URL', async () => {
+  it('trains until learned; Pause and Reset mid-run; greedy playback; opens a metrics.jsonl; loads a checkpoint and a compared pair; settings in the URL', async () => {
     // A checkpoint from Node, to load into the page (the same bytes wgrl train writes).
     const dev = await getDevice();
     const nodeTrainer = new Trainer(dev, { env: 'CartPole-v1', algo: 'ppo', numEnvs: 8, numSteps: 32, totalTimesteps: 256 * 40, seed: 9 });
@@ -20,6 +20,11 @@ describe('in-browser demo', () => {
     const files = scratchDir('wgrl-demo-');
     const ckpt = join(files, 'cartpole-ppo.safetensors');
     await saveCheckpoint(nodeTrainer, ckpt);
+    // PPO and SPO as two agents of one pass, as the page's compare mode trains and saves them.
+    const pairTrainer = new Trainer(dev, { env: 'CartPole-v1', numEnvs: 8, numSteps: 32, totalTimesteps: 256 * 40, seed: 4 }, undefined, [{ algo: 'ppo' }, { algo: 'spo' }]);
+    for (let i = 0; i < 2; i++) await pairTrainer.iterateAgents();
+    const pairCkpt = join(files, 'cartpole-ppo+spo.safetensors');
+    await saveCheckpoint(pairTrainer, pairCkpt);
     // A metrics file as a CLI run leaves it, torn last line included.
     const jsonl = join(files, 'cli-run.jsonl');
     writeFileSync(jsonl, Array.from({ length: 20 }, (_, i) => JSON.stringify({ iteration: i + 1, global_step: 2048 * (i + 1), 'charts/mean_return_100': 20 + 10 * i, 'charts/average_kld': 0.01, 'losses/clipfrac': 0.1, 'charts/SPS': 900 })).join('\n') + '\n{"iteration": 21, "glo');
@@ -110,6 +115,25 @@ describe('in-browser demo', () => {
       const lines = await demo<string[]>('d.envText');
       expect(lines.length).toBe(4);
       for (const line of lines) expect(line).toMatch(/^prompt( \d){4} → output( \d){4}  (exact|[0-3]\/4 in place)$/);
+      await page.click('#pause');
+      await waitFor("d.status.includes('paused')");
+
+      // Compare mode: PPO and SPO train as two agents of one pass, step for step; a checkpoint
+      // of such a pair loads back as both curves and continues.
+      await (await page.$('#loadCheckpoint'))!.uploadFile(pairCkpt);
+      await waitFor("d.status.startsWith('loaded')");
+      expect(await page.$eval('#compare', (e) => (e as HTMLInputElement).checked)).toBe(true);
+      await page.click('#start');
+      await waitFor('(d.runs.ppo?.steps.length ?? 0) >= 2 && (d.runs.spo?.steps.length ?? 0) >= 2');
+      expect(await demo<number[]>('[d.runs.ppo.steps[0], d.runs.spo.steps[0]]')).toEqual([512 + 256, 512 + 256]);
+      await page.click('#pause');
+      await waitFor("d.status.includes('paused')");
+      // A fresh comparison from the controls (compare stays ticked after Reset).
+      await page.click('#reset');
+      await waitFor("d.status.startsWith('reset:')");
+      await page.click('#start');
+      await waitFor('(d.runs.ppo?.steps.length ?? 0) >= 2 && (d.runs.spo?.steps.length ?? 0) >= 2');
+      expect(await demo<number>('d.runs.ppo.steps[1]')).toBe(await demo<number>('d.runs.spo.steps[1]'));
       await page.click('#pause');
       await waitFor("d.status.includes('paused')");
       expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);

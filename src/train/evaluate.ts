@@ -4,7 +4,7 @@ import { getEnv, type EnvSpec } from '../envs/spec.js';
 import { configLayout, type TrainConfig } from './config.js';
 import { Rollout } from './rollout.js';
 import { InputError } from '../errors.js';
-import { readCheckpoint, checkpointAgent, checkpointParams } from './checkpoint.js';
+import { readCheckpoint, checkpointAgent, checkpointAgents, checkpointParams } from './checkpoint.js';
 
 export interface EvalResult { episodes: number; returns: number[]; lengths: number[]; mean: number; std: number; deterministic: boolean }
 
@@ -69,7 +69,7 @@ export class PolicyEvaluator {
  * A saved policy's episodes, with the checkpoint's normalisation statistics; `agent` picks one
  * agent of a several-agent checkpoint (default 0).
  */
-export async function evaluateCheckpoint(dev: WgrlDevice, path: string, opts: { episodes?: number; deterministic?: boolean; seed?: number; env?: EnvSpec; agent?: number } = {}): Promise<EvalResult> {
+export async function evaluateCheckpoint(dev: WgrlDevice, path: string, opts: { episodes?: number; deterministic?: boolean; seed?: number; env?: EnvSpec; agent?: number } = {}): Promise<EvalResult & { agent: number; agents: number }> {
   const { meta, tensors } = readCheckpoint(path);
   const { config: c, prefix } = checkpointAgent(meta, opts.agent ?? 0, path);
   const env = opts.env ?? getEnv(c.env);
@@ -77,7 +77,7 @@ export async function evaluateCheckpoint(dev: WgrlDevice, path: string, opts: { 
   const pbuf = dev.upload('eval params', checkpointParams(layout, tensors, prefix));
   const evaluator = new PolicyEvaluator(dev, env, c, pbuf, opts.episodes ?? 10, opts.seed ?? c.seed + 1000, !!opts.deterministic);
   try {
-    return await evaluator.run(tensors.get(`${prefix}wgrl.normalization`));
+    return { ...await evaluator.run(tensors.get(`${prefix}wgrl.normalization`)), agent: opts.agent ?? 0, agents: checkpointAgents(meta) };
   } finally {
     evaluator.destroy();
     pbuf.destroy();
