@@ -7,6 +7,10 @@
 
 //! kernels
 
+// Agents of the dispatch: with one, every agent offset folds to 0 at pipeline creation (no
+// per-lane index arithmetic or gathers where a single agent reads its state).
+override AGENTS: u32 = 1u;
+
 struct AdamParams {
   P: u32, nPartials: u32, lrOffset: u32, agentParams: u32,  // lrOffset: element of lr holding the learning rate
   beta1: f32, beta2: f32, eps: f32, maxNorm: f32,           // maxNorm <= 0 disables clipping
@@ -24,26 +28,28 @@ struct AdamParams {
 
 @compute @workgroup_size(1)
 fn adam_prepare(@builtin(workgroup_id) wid: vec3u) {
-  let pi = wid.x * p.agentPartials;
+  let agent = min(wid.x, AGENTS - 1u);
+  let pi = agent * p.agentPartials;
   var s = 0.0;
   for (var i = 0u; i < p.nPartials; i++) { s += partials[pi + i]; }
   let norm = sqrt(s);
   var clip = 1.0;
   if (p.maxNorm > 0.0) { clip = min(1.0, p.maxNorm / (norm + 1e-6)); }
-  let st = wid.x * p.agentState;
+  let st = agent * p.agentState;
   let step = state[st] + 1.0;
   state[st] = step;
   state[st + 1u] = norm;
   state[st + 2u] = clip;
-  state[st + 3u] = lr[wid.x * p.agentLr + p.lrOffset] / (1.0 - pow(p.beta1, step));
+  state[st + 3u] = lr[agent * p.agentLr + p.lrOffset] / (1.0 - pow(p.beta1, step));
 }
 
 @compute @workgroup_size(64)
 fn adam_update(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let j = (wid.x + wid.y * nwg.x) * 64u + lid;
   if (j >= p.P) { return; }
-  let i = wid.z * p.agentParams + j;
-  let st = wid.z * p.agentState;
+  let agent = min(wid.z, AGENTS - 1u);
+  let i = agent * p.agentParams + j;
+  let st = agent * p.agentState;
   let g = grads[i] * state[st + 2u];
   let mi = p.beta1 * m[i] + (1.0 - p.beta1) * g;
   let vi = p.beta2 * v[i] + (1.0 - p.beta2) * g * g;

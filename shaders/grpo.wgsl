@@ -20,6 +20,8 @@
 // Dr. GRPO (Liu et al. 2025): the loss is the sum over valid steps over a constant, T per
 // episode, instead of each episode's mean (DeepSeekMath, Shao et al. 2024).
 override DR_GRPO: bool = false;
+// Agents of the pass: with one, every agent offset below folds to 0 at pipeline creation.
+override AGENTS: u32 = 1u;
 
 @group(0) @binding(0) var<uniform> gp: GrpoParams;
 @group(0) @binding(1) var<storage, read_write> traj: array<f32>;           // [agents] packed trajectory (group advantages write its adv section)
@@ -67,7 +69,8 @@ var<private> ag_ref_head: u32;
 var<private> ag_episode_stats: u32;
 var<private> ag_group_stats: u32;
 var<private> ag_head: u32;
-fn enter_agent(k: u32) {
+fn enter_agent(z: u32) {
+  let k = min(z, AGENTS - 1u);
   ag_traj = k * gp.agentTraj; ag_perm = k * gp.agentPerm; ag_mb = k * gp.agentMb; ag_params = k * gp.agentParams;
   ag_scalars = k * gp.agentScalars; ag_dhead = k * gp.agentDhead; ag_diag = k * gp.agentDiag;
   ag_episode_weight = k * gp.agentEpisodeWeight; ag_ref_logp = k * gp.agentRefLogp; ag_ref_head = k * gp.agentRefHead;

@@ -51,8 +51,23 @@ struct MatmulParams {
   agentGate: u32, _pad2: u32, _pad3: u32, _pad4: u32,
 }
 
-// Element offset of batch item `b` (workgroup z: item + batch · agent) given its two strides.
-fn item(b: u32, stride: u32, agent_stride: u32) -> u32 { return (b % p.batch) * stride + (b / p.batch) * agent_stride; }
+// Element offsets of this invocation's batch item (workgroup z: item + batch · agent) in each
+// operand, set once per invocation by enter_item: an integer division per index would cost
+// SwiftShader a scalar division per lane in every epilogue.
+var<private> item_a: u32;
+var<private> item_b: u32;
+var<private> item_c: u32;
+var<private> item_bias: u32;
+var<private> item_gate: u32;
+fn enter_item(z: u32) {
+  let i = z % p.batch;
+  let k = z / p.batch;
+  item_a = i * p.strideA + k * p.agentA;
+  item_b = i * p.strideB + k * p.agentB;
+  item_c = i * p.strideC + k * p.agentC;
+  item_bias = i * p.strideBias + k * p.agentBias;
+  item_gate = i * p.strideGate + k * p.agentGate;
+}
 
 @group(0) @binding(0) var<uniform> p: MatmulParams;
 @group(0) @binding(1) var<storage, read> A: array<f32>;        // [agents, batch, rowsA, K], or [agents, batch, K, rowsA] if TRANS_A
@@ -62,13 +77,14 @@ fn item(b: u32, stride: u32, agent_stride: u32) -> u32 { return (b % p.batch) * 
 @group(0) @binding(5) var<storage, read> gate: array<f32>;     // [agents, batch, M, N] activations (read only if GATE != 0)
 @group(0) @binding(6) var<storage, read> B4: array<vec4f>;     // the B buffer again, as 4-wide rows (matmul_regblock_vec4)
 
+// Index of element (m, k) of op(A) and (k, n) of op(B) in batch item b (its offsets: enter_item).
 fn a_index(b: u32, m: u32, k: u32) -> u32 {
-  if (TRANS_A) { return p.offA + item(b, p.strideA, p.agentA) + k * p.rowsA + m; }
-  return p.offA + item(b, p.strideA, p.agentA) + m * p.K + k;
+  if (TRANS_A) { return p.offA + item_a + k * p.rowsA + m; }
+  return p.offA + item_a + m * p.K + k;
 }
 fn b_index(b: u32, k: u32, n: u32) -> u32 {
-  if (TRANS_B) { return p.offB + item(b, p.strideB, p.agentB) + n * p.K + k; }
-  return p.offB + item(b, p.strideB, p.agentB) + k * p.N + n;
+  if (TRANS_B) { return p.offB + item_b + n * p.K + k; }
+  return p.offB + item_b + k * p.N + n;
 }
 
 // Start indices (k = 0) in A of rows m0..m0+3, clamped to the last stored row (loads stay in
@@ -102,10 +118,10 @@ fn ones_row_select(m: u32, c: vec4f, ones: vec4f, swap: bool) -> vec4f {
 
 fn epilogue(b: u32, m: u32, n: u32, acc: f32) {
   var v = acc;
-  if (HAS_BIAS) { v += bias[p.offBias + item(b, p.strideBias, p.agentBias) + n]; }
+  if (HAS_BIAS) { v += bias[p.offBias + item_bias + n]; }
   v = activate(v, ACT);
-  if (GATE != 0u) { v *= activate_grad_from_output(gate[p.offGate + item(b, p.strideGate, p.agentGate) + m * p.N + n], GATE); }
-  let ci = p.offC + item(b, p.strideC, p.agentC) + m * p.N + n;
+  if (GATE != 0u) { v *= activate_grad_from_output(gate[p.offGate + item_gate + m * p.N + n], GATE); }
+  let ci = p.offC + item_c + m * p.N + n;
   if (ACCUM) { v += C[ci]; }
   C[ci] = v;
 }
@@ -132,6 +148,7 @@ fn matmul_naive(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
   let i = (wid.x + wid.y * nwg.x) * 64u + lid;
   if (i >= p.M * p.N) { return; }
   let b = wid.z;
+  enter_item(b);
   let m = i / p.N;
   let n = i % p.N;
   var acc = 0.0;
@@ -151,6 +168,7 @@ fn matmul_regblock(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
   let o = block_origin((wid.x + wid.y * nwg.x) * 64u + lid, 4u);
   if (o.z == 0u) { return; }
   let b = wid.z;
+  enter_item(b);
   let m0 = o.x;
   let n0 = o.y;
   let aStepK = select(1u, p.rowsA, TRANS_A);
@@ -186,12 +204,13 @@ fn matmul_regblock_vec4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
   let o = block_origin((wid.x + wid.y * nwg.x) * 64u + lid, 4u);
   if (o.z == 0u) { return; }
   let b = wid.z;
+  enter_item(b);
   let m0 = o.x;
   let n0 = o.y;
   let aStepK = select(1u, p.rowsA, TRANS_A);
   let ar = a_rows(b, m0);
   let a0 = ar.x; let a1 = ar.y; let a2 = ar.z; let a3 = ar.w;
-  let bq = (p.offB + item(b, p.strideB, p.agentB) + n0) / 4u;
+  let bq = (p.offB + item_b + n0) / 4u;
   let bStep = p.N / 4u;
   var c0 = vec4f(0.0);
   var c1 = vec4f(0.0);
@@ -219,6 +238,7 @@ fn matmul_regblock8(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
   let o = block_origin((wid.x + wid.y * nwg.x) * 64u + lid, 8u);
   if (o.z == 0u) { return; }
   let b = wid.z;
+  enter_item(b);
   let m0 = o.x;
   let n0 = o.y;
   let aStepK = select(1u, p.rowsA, TRANS_A);
@@ -275,6 +295,7 @@ fn load_b_checked(b: u32, k: u32, n: u32) -> f32 {
 @compute @workgroup_size(16, 16)
 fn matmul_tiled(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let b = wid.z;
+  enter_item(b);
   let row0 = wid.y * TILE;
   let col0 = wid.x * TILE;
   let t = lid.y * 16u + lid.x;

@@ -10,6 +10,9 @@
 //! kernels
 
 override ACCUM: bool = false;
+// Agents of the dispatch: with one, the agent offsets fold to 0 at pipeline creation.
+override AGENTS: u32 = 1u;
+fn agent_of(z: u32) -> u32 { return min(z, AGENTS - 1u); }
 
 struct ReduceParams { R: u32, C: u32, offIn: u32, offOut: u32, scale: f32, eps: f32, agentIn: u32, agentOut: u32 }
 
@@ -22,8 +25,8 @@ struct ReduceParams { R: u32, C: u32, offIn: u32, offOut: u32, scale: f32, eps: 
 fn col_sum(@builtin(global_invocation_id) gid: vec3u) {
   let c = gid.x;
   if (c >= p.C) { return; }
-  let xi = p.offIn + gid.z * p.agentIn;
-  let oi = p.offOut + gid.z * p.agentOut;
+  let xi = p.offIn + agent_of(gid.z) * p.agentIn;
+  let oi = p.offOut + agent_of(gid.z) * p.agentOut;
   var s = 0.0;
   for (var r = 0u; r < p.R; r++) { s += x[xi + r * p.C + c]; }
   s *= p.scale;
@@ -49,8 +52,8 @@ fn tree_sum(lid: u32, v: f32) -> f32 {
 @compute @workgroup_size(64)
 fn col_stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let c = wid.x;
-  let xi = p.offIn + wid.z * p.agentIn;
-  let oi = p.offOut + wid.z * p.agentOut;
+  let xi = p.offIn + agent_of(wid.z) * p.agentIn;
+  let oi = p.offOut + agent_of(wid.z) * p.agentOut;
   var s = 0.0;
   for (var r = lid; r < p.R; r += WG) { s += x[xi + r * p.C + c]; }
   let sum = tree_sum(lid, s);
@@ -77,8 +80,8 @@ fn normalize(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: ve
 fn sumsq_partial(@builtin(global_invocation_id) gid: vec3u) {
   let g = gid.x;
   if (g >= p.C) { return; }
-  let xi = p.offIn + gid.z * p.agentIn;
+  let xi = p.offIn + agent_of(gid.z) * p.agentIn;
   var s = 0.0;
   for (var i = g; i < p.R; i += p.C) { let v = x[xi + i]; s += v * v; }
-  out[p.offOut + gid.z * p.agentOut + g] = s;
+  out[p.offOut + agent_of(gid.z) * p.agentOut + g] = s;
 }

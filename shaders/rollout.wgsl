@@ -145,8 +145,9 @@ var<private> head: array<f32, OUT_DIM>;
 fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let g = gid.x + gid.y * nwg.x * 64u;
   if (g >= rp.N * AGENTS) { return; }
-  let agent = g / rp.N;
-  let n = g % rp.N;
+  // With one agent (AGENTS a compiled constant) these fold to 0 and g.
+  let agent = select(g / rp.N, 0u, AGENTS == 1u);
+  let n = select(g % rp.N, g, AGENTS == 1u);
   enter_agent(agent);
   let N = rp.N;
   var s: EnvState;
@@ -300,8 +301,8 @@ fn policy_act(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
 fn reset_all(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let g = gid.x + gid.y * nwg.x * 64u;
   if (g >= rp.N * AGENTS) { return; }
-  enter_agent(g / rp.N);
-  let s = env_reset(reset_uniforms(g % rp.N, rp.counterBase, 2u));
+  enter_agent(select(g / rp.N, 0u, AGENTS == 1u));
+  let s = env_reset(reset_uniforms(select(g % rp.N, g, AGENTS == 1u), rp.counterBase, 2u));
   for (var k = 0u; k < STATE_DIM; k++) { env_state[g * STATE_DIM + k] = s[k]; }
   env_book[4u * g] = 0.0;
   env_book[4u * g + 1u] = 0.0;

@@ -16,6 +16,8 @@
 override CLIP_VALUE: bool = true;
 override NORM_ADV: bool = true;
 override BOOTSTRAP_TRUNCATION: bool = false;
+// Agents of the pass: with one, every agent offset below folds to 0 at pipeline creation.
+override AGENTS: u32 = 1u;
 
 // Agents (src/gpu/agents.ts) run along workgroup z: each kernel first sets the element where
 // agent z's copy of every per-agent array starts (TrainParams.agent*: 0 for a shared array).
@@ -29,7 +31,8 @@ var<private> ag_head: u32;  // into head
 var<private> ag_value: u32;  // into value
 var<private> ag_dhead: u32;  // into dhead
 var<private> ag_diag: u32;  // into diag
-fn enter_agent(k: u32, u: TrainParams) {
+fn enter_agent(z: u32, u: TrainParams) {
+  let k = min(z, AGENTS - 1u);
   ag_traj = k * u.agentTraj; ag_perm = k * u.agentPerm; ag_mb = k * u.agentMb; ag_metrics = k * u.agentMetrics; ag_scalars = k * u.agentScalars;
   ag_params = k * u.agentParams; ag_head = k * u.agentHead; ag_value = k * u.agentValue; ag_dhead = k * u.agentDhead; ag_diag = k * u.agentDiag;
 }

@@ -82,7 +82,7 @@ function grpoPlan(ctx: PlanContext): Plan {
   const code = composeUpdateModule(env, L, ctx.algorithm.objective, {
     params: GRPO_PARAMS, scalars, indices: { DIAG: GRPO_DIAGNOSTICS }, constants: { DIAG: GRPO_DIAGNOSTICS.length }, family: 'grpo',
   });
-  const kernel = (entry: string) => new Kernel(dev, `grpo ${entry}`, code, entry, { DR_GRPO: c.drGrpo });
+  const kernel = (entry: string) => new Kernel(dev, `grpo ${entry}`, code, entry, { DR_GRPO: c.drGrpo, AGENTS: K });
   // One copy per agent of every buffer (src/gpu/agents.ts); `threads` invocations per agent, the agents along z.
   const buffer = (label: string, elements: number) => agentBuffer(dev, label, K, elements);
   const perAgent = (threads: number): [number, number, number] => { const w = grid(threads, 64); return [w[0], w[1], K]; };

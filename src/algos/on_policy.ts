@@ -90,7 +90,7 @@ export function trainKernels(ctx: PlanContext, extra: string[] = [], extraRecord
   const tl = rollout.traj;
   const code = composeTrainModule(env, L, ctx.objectives, { params: TRAIN_PARAMS, scalars, diagnostics: DIAGNOSTICS, metrics: ctx.metrics },
     extraRecords ? [extraRecords, ...extra] : extra);
-  const constants = { CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation };
+  const constants = { CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation, AGENTS: ctx.agents };
   const kernel = (entry: string) => new Kernel(dev, `train ${entry}`, code, entry, constants);
   // `arrays`: the per-agent buffers a kernel binds, whose agent strides it needs.
   const uniforms = (B: number, permOffset: number, arrays: TrainArrays = {}) => {

@@ -41,8 +41,8 @@ export function adam(dev: WgrlDevice, spec: AdamSpec, bufs: AdamBuffers, lrOffse
   const g = grid(P, 64);
   return [
     sumsqPartial(dev, { n: P, partials: nPartials, agents: K }, { x: bufs.grads, out: bufs.partials }),
-    familyKernel(dev, 'adam', 'adam_prepare').bind({ 5: bufs.state, 6: bufs.lr, 7: bufs.partials }, u, [K, 1, 1], 'adam_prepare'),
-    familyKernel(dev, 'adam', 'adam_update').bind({ 1: bufs.params, 2: bufs.grads, 3: bufs.m, 4: bufs.v, 5: bufs.state }, u, [g[0], g[1], K], 'adam_update'),
+    familyKernel(dev, 'adam', 'adam_prepare', { AGENTS: K }).bind({ 5: bufs.state, 6: bufs.lr, 7: bufs.partials }, u, [K, 1, 1], 'adam_prepare'),
+    familyKernel(dev, 'adam', 'adam_update', { AGENTS: K }).bind({ 1: bufs.params, 2: bufs.grads, 3: bufs.m, 4: bufs.v, 5: bufs.state }, u, [g[0], g[1], K], 'adam_update'),
   ];
 }
 

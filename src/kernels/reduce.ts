@@ -21,7 +21,7 @@ export function colSum(dev: WgrlDevice, spec: { R: number; C: number; scale?: nu
   const ox = bufs.offsets?.x ?? 0, oo = bufs.offsets?.out ?? 0;
   checkExtent('col_sum', 'x', bufs.x, ox, spec.R * spec.C, K);
   checkExtent('col_sum', 'out', bufs.out, oo, spec.C, K);
-  const k = familyKernel(dev, 'reduce', 'col_sum', { ACCUM: !!spec.accum });
+  const k = familyKernel(dev, 'reduce', 'col_sum', { ACCUM: !!spec.accum, AGENTS: K });
   return k.bind({ 1: bufs.x, 2: bufs.out }, [spec.R, spec.C, ox, oo, { f: spec.scale ?? 1 }, { f: 0 }, ax, ao], [Math.ceil(spec.C / 64), 1, K], 'col_sum');
 }
 
@@ -33,7 +33,7 @@ export function colStats(dev: WgrlDevice, spec: { R: number; C: number; agents?:
   const ox = bufs.offsets?.x ?? 0, oo = bufs.offsets?.out ?? 0;
   checkExtent('col_stats', 'x', bufs.x, ox, spec.R * spec.C, K);
   checkExtent('col_stats', 'out', bufs.out, oo, 3 * spec.C, K);
-  return familyKernel(dev, 'reduce', 'col_stats').bind({ 1: bufs.x, 2: bufs.out }, [spec.R, spec.C, ox, oo, { f: 1 }, { f: 0 }, ax, ao], [spec.C, 1, K], 'col_stats');
+  return familyKernel(dev, 'reduce', 'col_stats', { AGENTS: K }).bind({ 1: bufs.x, 2: bufs.out }, [spec.R, spec.C, ox, oo, { f: 1 }, { f: 0 }, ax, ao], [spec.C, 1, K], 'col_stats');
 }
 
 /** out = (x - mean_c)/(std_c + eps), with stats [C, 3] from colStats (unbiased std; eps 1e-8 as CleanRL). */
@@ -65,6 +65,6 @@ export function sumsqPartial(dev: WgrlDevice, spec: { n: number; partials?: numb
   const ox = bufs.offsets?.x ?? 0, oo = bufs.offsets?.out ?? 0;
   checkExtent('sumsq_partial', 'x', bufs.x, ox, spec.n, K);
   checkExtent('sumsq_partial', 'out', bufs.out, oo, P, K);
-  return familyKernel(dev, 'reduce', 'sumsq_partial').bind({ 1: bufs.x, 2: bufs.out },
+  return familyKernel(dev, 'reduce', 'sumsq_partial', { AGENTS: K }).bind({ 1: bufs.x, 2: bufs.out },
     [spec.n, P, ox, oo, { f: 1 }, { f: 0 }, ax, ao], [Math.ceil(P / 64), 1, K], 'sumsq_partial');
 }
