@@ -11,7 +11,7 @@ const strides = new WeakMap<GPUBuffer, number>();
 /** Elements between two agents' copies of a buffer of `elements`: 256-byte aligned (binding offsets, vec4 rows). */
 export const agentStrideFor = (elements: number) => Math.ceil(Math.max(elements, 1) / 64) * 64;
 
-/** A buffer of `agents` copies of `elements` f32/u32 values, its stride registered. */
+/** A buffer of `agents` copies of `elements` f32/u32 values, its stride registered (one agent: a plain buffer, stride 0). */
 export function agentBuffer(dev: WgrlDevice, label: string, agents: number, elements: number, usage?: number): GPUBuffer {
   const stride = agentStrideFor(elements);
   const buf = dev.buffer(label, (agents === 1 ? elements : agents * stride) * 4, usage);

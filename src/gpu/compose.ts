@@ -98,7 +98,7 @@ export function objectiveChoiceSection(objectives: readonly ObjectiveSource[], s
  * element `base` (a WGSL expression: the agent's record in a per-agent array) when given.
  */
 export function objectiveCoefsFromRecord(objective: ObjectiveSource, record: SharedStruct<string>, array: string, fnName = 'objective_coefs', base = ''): string {
-  const args = objective.coefficients.length ? unionCoefficients([objective]).map((c) => `${array}[${base ? `${base} + ` : ''}${record.offset[coefField(c)]}u]`) : ['0.0'];
+  const args = objective.coefficients.length ? objective.coefficients.map((c) => `${array}[${base ? `${base} + ` : ''}${record.offset[coefField(c)]}u]`) : ['0.0'];
   return `fn ${fnName}() -> ObjectiveCoefs { return ObjectiveCoefs(${args.join(', ')}); }\n`;
 }
 

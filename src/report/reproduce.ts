@@ -9,9 +9,9 @@
 // figures (median over seeds, 25–75 % band; SVG and PNG), results.json, and REPORT.md (the
 // final-return table as IQM with a 95 % bootstrap interval over seeds, and the two claims).
 // Every algorithm and seed of one (environment, depth) trains in one pass, as many agents as fit
-// the adapter (each agent's result is what its own run gives, src/gpu/agents.ts); a pass whose
-// runs' raw files are all complete is not run again, so an interrupted reproduction continues
-// where it stopped.
+// the adapter (each agent's result is what its own run gives, src/gpu/agents.ts); a run whose
+// raw file is complete is not run again (the others train together), so an interrupted
+// reproduction continues where it stopped.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
