@@ -47,7 +47,7 @@ run options:
                            lists every agent with the IQM of the final returns; one checkpoint holds all
   --resume                 continue the run in --run-dir from its checkpoint
   --checkpoint-every N     iterations between checkpoints (default 10)
-  --target-return R        stop once the mean return of the last 100 episodes reaches R
+  --target-return R        stop once the mean return of the last 100 episodes reaches R (several agents: every agent's)
   --eval-every N           every N iterations, evaluate the greedy policy on fresh environments and log
                            eval/mean_return, eval/std_return, eval/mean_length (SB3's EvalCallback)
   --eval-episodes E        episodes per evaluation (default 10; needs --eval-every)

@@ -73,7 +73,8 @@ export interface RunSummary {
   /**
    * Several agents in one pass: each agent's result, and its final returns summarised over the
    * agents (rliable's interquartile mean with a 95 % bootstrap interval, mean ± std). The
-   * top-level final_mean_return_100 is then the mean over agents and `solved` means all solved.
+   * top-level final_mean_return_100 is then the mean over agents, `solved` means all solved,
+   * `seed` and `algo` are agent 0's, and steps_to_threshold is per agent (null here).
    */
   agents?: AgentSummary[];
   across_agents?: { n: number; mean: number | null; std: number | null; iqm: number | null; iqm_ci95: [number, number] | null; min: number | null; max: number | null };
