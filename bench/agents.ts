@@ -3,11 +3,11 @@
 // config, S steps per agent (default 500k; --quick 10,240). Wall time from the trainer's
 // construction to its last iteration (pipelines are compiled once beforehand), agent-steps per
 // second, and the ratio one-pass / sequential and one-pass / one agent. Then the rollout alone:
-// env-steps per second at K × N environments.
+// env-steps per second at K × N environments, with workgroups of 8 and of 64 side by side.
 import type { WgrlDevice } from '../src/gpu/device.js';
 import { Trainer } from '../src/train/trainer.js';
 import type { TrainConfig } from '../src/train/config.js';
-import { Rollout } from '../src/train/rollout.js';
+import { Rollout, rolloutWorkgroupSize } from '../src/train/rollout.js';
 import { getEnv } from '../src/envs/spec.js';
 import { initPolicyParams, policyLayout } from '../src/nn/policy.js';
 import { agentUpload } from '../src/gpu/agents.js';
@@ -64,24 +64,31 @@ export async function benchAgents(dev: WgrlDevice, opts: { quick: boolean; steps
   const rolloutRows: Record<string, string | number>[] = [];
   const rolloutJson: Record<string, unknown>[] = [];
   const cases = opts.quick ? [[1, 4], [16, 4], [64, 4], [1, 256], [16, 256]] : [[1, 4], [16, 4], [256, 4], [1, 1024], [16, 1024], [64, 1024], [256, 1024]];
+  // Both rollout workgroup sizes side by side, in turn, on the same buffers' shapes; the table
+  // says which one this adapter gets (rolloutWorkgroupSize).
+  const sizes = [8, 64], chosen = rolloutWorkgroupSize(dev);
   for (const [K, N] of cases) {
     const T = Math.max(8, Math.min(128, Math.round((opts.quick ? 2 ** 16 : 2 ** 19) / (K * N))));
     progress(`agents: rollout K=${K} N=${N}`);
     const params = agentUpload(dev, 'params', Array.from({ length: K }, (_, k) => initPolicyParams(layout, k + 1)));
-    const ro = new Rollout(dev, env, layout, params, { N, T, seed: 1, bootstrapTruncation: false, obsNorm: false, rewardNorm: false, gamma: 0.99, activation: 'tanh',
-      agents: Array.from({ length: K }, (_, k) => ({ seed: k + 1, gamma: 0.99 })) });
-    dev.submit('reset', (p) => ro.resetKernel.encode(p));
-    const times: number[] = [];
+    const ros = sizes.map((workgroupSize) => new Rollout(dev, env, layout, params, { N, T, seed: 1, bootstrapTruncation: false, obsNorm: false, rewardNorm: false,
+      gamma: 0.99, activation: 'tanh', workgroupSize, agents: Array.from({ length: K }, (_, k) => ({ seed: k + 1, gamma: 0.99 })) }));
+    for (const ro of ros) dev.submit('reset', (p) => ro.resetKernel.encode(p));
+    const times: number[][] = sizes.map(() => []);
     for (let r = 0; r < 4; r++) {
-      const t0 = performance.now();
-      dev.submitEncoder('rollout', (enc) => { ro.clearEpisodeLog(enc); const p = enc.beginComputePass(); ro.encode(p); p.end(); });
-      await dev.sync();
-      if (r > 0) times.push(performance.now() - t0);
+      for (const [i, ro] of ros.entries()) {
+        const t0 = performance.now();
+        dev.submitEncoder('rollout', (enc) => { ro.clearEpisodeLog(enc); const p = enc.beginComputePass(); ro.encode(p); p.end(); });
+        await dev.sync();
+        if (r > 0) times[i].push(performance.now() - t0);
+      }
     }
-    const sps = (K * N * T) / (median(times) / 1000);
-    rolloutRows.push({ agents: K, 'envs per agent': N, 'envs in all': K * N, T, 'env-steps/s': Math.round(sps) });
-    rolloutJson.push({ agents: K, envs_per_agent: N, T, env_steps_per_s: sps });
-    ro.destroy();
+    const sps = times.map((t) => (K * N * T) / (median(t) / 1000));
+    rolloutRows.push({ agents: K, 'envs per agent': N, 'envs in all': K * N, T,
+      ...Object.fromEntries(sizes.map((w, i) => [`env-steps/s (wg ${w}${w === chosen ? ', used' : ''})`, Math.round(sps[i])])), 'wg 8 / wg 64': (sps[0] / sps[1]).toFixed(2) });
+    rolloutJson.push({ agents: K, envs_per_agent: N, T, workgroup_size_used: chosen, ...Object.fromEntries(sizes.map((w, i) => [`env_steps_per_s_wg${w}`, sps[i]])),
+      env_steps_per_s: sps[sizes.indexOf(chosen)] });
+    for (const ro of ros) ro.destroy();
     params.destroy();
   }
   console.log('\nThe rollout alone, K agents × N environments in one dispatch (64-64 policy, median of 3)');

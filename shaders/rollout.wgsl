@@ -141,9 +141,13 @@ fn reset_uniforms(n: u32, counter: u32, purpose: u32) -> vec4f {
 // Output buffer for the sampled action's policy head (logits or means), read by the action sections.
 var<private> head: array<f32, OUT_DIM>;
 
-@compute @workgroup_size(64)
+// Invocations per workgroup of the rollout and reset kernels (src/train/rollout.ts picks it per
+// adapter): each invocation runs its own environment, so it changes only how they are spread.
+override ROLLOUT_WG: u32 = 64u;
+
+@compute @workgroup_size(ROLLOUT_WG)
 fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let g = gid.x + gid.y * nwg.x * 64u;
+  let g = gid.x + gid.y * nwg.x * ROLLOUT_WG;
   if (g >= rp.N * AGENTS) { return; }
   // With one agent (AGENTS a compiled constant) these fold to 0 and g.
   let agent = select(g / rp.N, 0u, AGENTS == 1u);
@@ -297,9 +301,9 @@ fn policy_act(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
 }
 
 // Resets every environment (run once at the start of training; `counterBase` keys the draw).
-@compute @workgroup_size(64)
+@compute @workgroup_size(ROLLOUT_WG)
 fn reset_all(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let g = gid.x + gid.y * nwg.x * 64u;
+  let g = gid.x + gid.y * nwg.x * ROLLOUT_WG;
   if (g >= rp.N * AGENTS) { return; }
   enter_agent(select(g / rp.N, 0u, AGENTS == 1u));
   let s = env_reset(reset_uniforms(select(g % rp.N, g, AGENTS == 1u), rp.counterBase, 2u));

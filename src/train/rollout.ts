@@ -81,6 +81,18 @@ export interface RolloutOptions {
    * (traj.valid). 0 or absent: continuing environments with same-step autoreset.
    */
   groupSize?: number;
+  /** Invocations per workgroup of the rollout (default: rolloutWorkgroupSize for the adapter). */
+  workgroupSize?: number;
+}
+
+/**
+ * The rollout's workgroup size for an adapter. SwiftShader runs one workgroup on one core, so a
+ * rollout of 64 environments or fewer (CleanRL's 4 per agent, 16 agents) would use one core of
+ * the machine with workgroups of 64: workgroups of 8 spread them over every core. Real GPUs
+ * keep 64 (a multiple of every warp or wavefront size).
+ */
+export function rolloutWorkgroupSize(dev: WgrlDevice): number {
+  return dev.adapter.isSoftware ? 8 : 64;
 }
 
 export type RolloutParamValues = Parameters<typeof ROLLOUT_PARAMS.uniforms>[0];
@@ -163,9 +175,10 @@ export class Rollout {
     };
     const uniforms = ROLLOUT_PARAMS.uniforms(this.uniformValues);
     const bindings = { 1: params, 2: this.envState, 3: this.envBook, 4: this.trajBuffer, 5: this.episodes, 6: this.normStats, 7: this.normAcc, 9: params, 10: this.agentTable };
-    const g = grid(K * N, 64, maxGroups);
-    this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout').bind(bindings, uniforms, g, `rollout ${env.id}`);
-    this.resetKernel = new Kernel(dev, `rollout ${env.id}`, code, 'reset_all').bind({ 2: this.envState, 3: this.envBook, 10: this.agentTable }, uniforms, g, `reset ${env.id}`);
+    const wg = opts.workgroupSize ?? rolloutWorkgroupSize(dev);
+    const g = grid(K * N, wg, maxGroups);
+    this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout', { ROLLOUT_WG: wg }).bind(bindings, uniforms, g, `rollout ${env.id}`);
+    this.resetKernel = new Kernel(dev, `rollout ${env.id}`, code, 'reset_all', { ROLLOUT_WG: wg }).bind({ 2: this.envState, 3: this.envBook, 10: this.agentTable }, uniforms, g, `reset ${env.id}`);
     this.normUpdateKernel = new Kernel(dev, `rollout ${env.id}`, code, 'update_norm_stats')
       .bind({ 6: this.normStats, 7: this.normAcc, 10: this.agentTable }, uniforms, [1, 1, K], `normalisation update ${env.id}`);
   }
