@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { getDevice, rng, randArray, randInt, expectClose } from './helpers.js';
 import { Trainer, type IterationMetrics } from '../src/train/trainer.js';
-import { agentBuffer, agentOffset, agentStride, agentUpload } from '../src/gpu/agents.js';
+import { agentBuffer, agentOffset, agentPitch, agentUpload } from '../src/gpu/agents.js';
 import type { TrainConfig } from '../src/train/config.js';
 import { matmul, MATMUL_VARIANTS, type MatmulSpec } from '../src/kernels/matmul.js';
 import { matmulRef } from '../src/reference/matmul.js';
@@ -108,7 +108,7 @@ describe('kernels over agents against the f64 references, agent by agent', () =>
       const ref = p0.map((p) => ({ p: Float64Array.from(p), m: new Float64Array(P), v: new Float64Array(P), step: 0 }));
       for (let s = 0; s < 3; s++) {
         const g = Array.from({ length: K }, () => randArray(r, P, -0.1, 0.1));
-        const all = new Float32Array(K === 1 ? P : K * agentStride(b.grads));
+        const all = new Float32Array(K * agentPitch(b.grads, P));
         g.forEach((x, k) => all.set(x, agentOffset(b.grads, k)));
         dev.write(b.grads, all);
         runDispatches(dev, 'agents adam', steps);

@@ -35,6 +35,12 @@ export function agentStride(buf: GPUBuffer): number {
   return strides.get(buf) ?? 0;
 }
 
+/**
+ * Elements between agents' copies of `elements` values in `buf` as host arrays lay them out:
+ * the agent stride, or `elements` for one agent (whose buffer has stride 0).
+ */
+export const agentPitch = (buf: GPUBuffer, elements: number) => Math.max(agentStride(buf), elements);
+
 /** Elements agent k's copy starts at. */
 export const agentOffset = (buf: GPUBuffer, agent: number) => agent * agentStride(buf);
 

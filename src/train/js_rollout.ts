@@ -3,7 +3,7 @@
 // the GPU rollout), the actions come back, and the JS environments step. GAE and the update pass
 // then run unchanged.
 import type { WgrlDevice } from '../gpu/device.js';
-import { Kernel, grid, type BoundKernel, type UniformField } from '../gpu/kernel.js';
+import { Kernel, grid, type BoundKernel } from '../gpu/kernel.js';
 import { InputError } from '../errors.js';
 import { checkObservation, type JsEnv, type JsEnvSpec } from '../envs/js_env.js';
 import type { Rollout } from './rollout.js';

@@ -5,7 +5,7 @@ import type { WgrlDevice } from '../gpu/device.js';
 import { rolloutModule } from '../gpu/compose.js';
 import { Kernel, grid, type BoundKernel, type UniformField } from '../gpu/kernel.js';
 import { sharedStruct } from '../gpu/structs.js';
-import { agentBuffer, agentStride, checkAgents } from '../gpu/agents.js';
+import { agentBuffer, agentStride, agentUpload, checkAgents } from '../gpu/agents.js';
 import { actionDim, ENV_PRELUDE, validateEnvSpec, type EnvSpec } from '../envs/spec.js';
 import type { PolicyLayout } from '../nn/policy.js';
 import { ACTIVATION_CODE, type Activation } from '../kernels/matmul.js';
@@ -146,15 +146,11 @@ export class Rollout {
     this.envBook = dev.buffer(`${env.id} episode book`, K * N * 16);
     this.logCapacity = opts.logCapacity ?? Math.min(T * N, 4096);
     this.episodes = dev.buffer(`${env.id} episode log`, this.episodeCountBytes + K * this.logCapacity * 16);
-    const O = env.obsDim, normStatsLength = 2 * O + 4;
-    this.normStats = agentBuffer(dev, `${env.id} normalisation stats`, K, normStatsLength);
-    this.normAcc = dev.buffer(`${env.id} normalisation sums`, K * N * (2 * O + 2) * 4);
+    const O = env.obsDim;
     // gym's RunningMeanStd starts at mean 0, var 1, count 1e-4.
-    const initialStats = [...new Array(O).fill(0), ...new Array(O).fill(1), 0, 1, 1e-4, 1e-4];
-    const statsStride = Math.max(agentStride(this.normStats), normStatsLength);
-    const stats = new Float32Array(K * statsStride);
-    for (let k = 0; k < K; k++) stats.set(initialStats, k * statsStride);
-    dev.write(this.normStats, stats.subarray(0, (K - 1) * statsStride + normStatsLength));
+    const initialStats = Float32Array.from([...new Array(O).fill(0), ...new Array(O).fill(1), 0, 1, 1e-4, 1e-4]);
+    this.normStats = agentUpload(dev, `${env.id} normalisation stats`, agents.map(() => initialStats));
+    this.normAcc = dev.buffer(`${env.id} normalisation sums`, K * N * (2 * O + 2) * 4);
     const table = new ArrayBuffer(K * AGENT_ROLLOUT.size * 4);
     agents.forEach((a, k) => {
       new Uint32Array(table, k * AGENT_ROLLOUT.size * 4)[AGENT_ROLLOUT.offset.seed] = a.seed >>> 0;

@@ -15,7 +15,7 @@ import { initPolicyParams, type PolicyLayout } from '../nn/policy.js';
 import { CpuRng } from '../util/random.js';
 import { checkAgentConfigs, configLayout, DISCRETE_DEFAULTS, makeConfig, numIterationsOf, type TrainConfig } from './config.js';
 import { Rollout, trajLayout } from './rollout.js';
-import { agentBuffer, agentOffset, agentStride, agentStrideFor, agentUpload, checkAgents } from '../gpu/agents.js';
+import { agentBuffer, agentOffset, agentPitch, agentStrideFor, agentUpload, checkAgents } from '../gpu/agents.js';
 import { hostSteppedEnvSpec, isJsEnvSpec, type JsEnvSpec } from '../envs/js_env.js';
 import { JsRollout } from './js_rollout.js';
 import { ALGORITHMS, getAlgorithm } from '../algos/registry.js';
@@ -193,7 +193,7 @@ export class Trainer {
     const adamPartials = agentBuffer(dev, 'adam partials', K, adamPartialsSize(P));
     this.scalars = agentBuffer(dev, 'scalars', K, this.scalarsRecord.size);
     this.perm = agentBuffer(dev, 'permutations', K, c.updateEpochs * this.batchSize);
-    this.permHost = new Uint32Array(K * Math.max(agentStride(this.perm), c.updateEpochs * this.batchSize));
+    this.permHost = new Uint32Array(K * agentPitch(this.perm, c.updateEpochs * this.batchSize));
     const metricsRecord = this.algorithm.metrics;
     this.metrics = agentBuffer(dev, 'metrics', K, metricsRecord.size);
 
@@ -261,7 +261,7 @@ export class Trainer {
     this.segmentStart ??= { ms: t0, step: this.host.globalStep };
     // Before the submit, per agent: learning rate, hyperparameters, objective coefficients,
     // this iteration's permutations; then the RNG counter.
-    const scalarStride = Math.max(agentStride(this.scalars), rec.size), permStride = Math.max(agentStride(this.perm), E * this.batchSize);
+    const scalarStride = agentPitch(this.scalars, rec.size), permStride = agentPitch(this.perm, E * this.batchSize);
     const scalars = new Float32Array((K - 1) * scalarStride + rec.offset.oldLogstd);
     const lrs = this.configs.map((ck, k) => {
       const h = this.hosts[k], at = k * scalarStride;
@@ -304,7 +304,7 @@ export class Trainer {
 
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
     const sps = (this.host.globalStep + this.batchSize - this.segmentStart.step) / ((performance.now() - this.segmentStart.ms) / 1000);
-    const metricsStride = Math.max(agentStride(this.metrics), this.algorithm.metrics.size), adamStride = Math.max(agentStride(this.adamState), ADAM_STATE.size);
+    const metricsStride = agentPitch(this.metrics, this.algorithm.metrics.size), adamStride = agentPitch(this.adamState, ADAM_STATE.size);
     const out = this.configs.map((ck, k) => {
       const h = this.hosts[k];
       const update = this.algorithm.metrics.decode(new Float32Array(raw, k * metricsStride * 4, this.algorithm.metrics.size));
