@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createNodeDevice } from '../src/gpu/node.js';
 import { adapterName, GpuTimer, type WgrlDevice } from '../src/gpu/device.js';
 import type { Dispatch } from '../src/gpu/kernel.js';
-import { matmul, MATMUL_VARIANTS, matmulFlops, type MatmulVariant } from '../src/kernels/matmul.js';
+import { matmul, MATMUL_VARIANTS, matmulFlops, type MatmulSpec, type MatmulVariant } from '../src/kernels/matmul.js';
 import { policyObjective } from '../src/kernels/objectives.js';
 import { fisherVectorProduct } from '../src/nn/fvp.js';
 import { fisherVectorProductRef } from '../src/reference/fvp.js';
@@ -125,6 +125,7 @@ async function benchKernels(dev: WgrlDevice, quick: boolean) {
   }
   console.log('\nmatmul GFLOP/s (median of 5, wall clock for all columns; higher is better)');
   table(matmulRows);
+  const trainerMatmuls = await benchTrainerMatmuls(dev, quick);
 
   // Objective, GAE and Adam: one dispatch each, against the JS reference doing the same work.
   const B = 4096, T = 128, N = 64, P = 9_000;
@@ -177,7 +178,51 @@ async function benchKernels(dev: WgrlDevice, quick: boolean) {
   }
   console.log('\nper-kernel time (median ms per call: 20 dispatches in one pass, divided by 20)');
   table(kernelRows);
-  return { matmul: json, kernels: kernelRows };
+  return { matmul: json, trainer_matmuls: trainerMatmuls, kernels: kernelRows };
+}
+
+/**
+ * The products one minibatch update of CleanRL's config runs (128 samples, 64-64 tanh actor and
+ * critic, CartPole's 4 observations and 2 actions), in the form the trainer binds them (bias and
+ * activation, the weight gradient with its bias row, the input gradient gated by tanh'; hidden
+ * layers as a batch of 2 networks): ms per call of every variant, and the one autoMatmulVariant
+ * picks on this adapter. This is the measurement behind that choice.
+ */
+async function benchTrainerMatmuls(dev: WgrlDevice, quick: boolean) {
+  const B = 128, H = 64, O = 4, A = 2;
+  const products: [string, MatmulSpec][] = [
+    ['forward layer 1', { M: B, K: O, N: H, bias: true, act: 'tanh', batch: 2 }],
+    ['forward layer 2', { M: B, K: H, N: H, bias: true, act: 'tanh', batch: 2 }],
+    ['forward actor head', { M: B, K: H, N: A, bias: true }],
+    ['dW layer 2 (+ db)', { M: H + 1, K: B, N: H, transA: true, onesRow: true, batch: 2 }],
+    ['dW layer 1 (+ db)', { M: O + 1, K: B, N: H, transA: true, onesRow: true, batch: 2 }],
+    ['dW actor head (+ db)', { M: H + 1, K: B, N: A, transA: true, onesRow: true }],
+    ['dX layer 2 (tanh\')', { M: B, K: H, N: H, transB: true, gate: 'tanh', batch: 2 }],
+    ['dX actor head (tanh\')', { M: B, K: A, N: H, transB: true, gate: 'tanh' }],
+  ];
+  // The slow variants (one output per thread; shared-memory tiles behind barriers) only on real GPUs or in full runs.
+  const variants = MATMUL_VARIANTS.filter((v) => !(quick && dev.adapter.isSoftware && (v === 'naive' || v === 'tiled')));
+  const size = 2 * B * Math.max(H + 1, B);
+  const rng = new CpuRng(2);
+  const a = dev.upload('a', randn(size, rng)), b = dev.upload('b', randn(size, rng)), c = dev.buffer('c', size * 4);
+  const bias = dev.upload('bias', randn(2 * H, rng)), gate = dev.upload('gate', Float32Array.from(randn(size, rng), Math.tanh));
+  const rows: Record<string, string | number>[] = [], json: Record<string, unknown>[] = [];
+  for (const [name, spec] of products) {
+    const ms: Record<string, number> = {};
+    for (const v of variants) {
+      progress(`trainer matmul ${name} ${v}`);
+      const d = matmul(dev, { ...spec, variant: v }, { a, b, c, bias: spec.bias ? bias : undefined, gate: spec.gate ? gate : undefined });
+      ms[v] = (await gpuMs(dev, d, 16)).wall;
+    }
+    const chosen = matmul(dev, spec, { a, b, c, bias: spec.bias ? bias : undefined, gate: spec.gate ? gate : undefined }).kernel.label.replace('matmul.matmul_', '');
+    const best = Object.entries(ms).reduce((x, y) => (y[1] < x[1] ? y : x));
+    rows.push({ product: name, shape: `${spec.M}x${spec.K}x${spec.N}${spec.batch ? ` ×${spec.batch}` : ''}`, ...Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, f(v, 3)])), chosen, fastest: best[0] });
+    json.push({ product: name, spec, ms, chosen, fastest: best[0] });
+  }
+  for (const x of [a, b, c, bias, gate]) x.destroy();
+  console.log('\nthe trainer\'s matmuls on one CleanRL minibatch (ms per call, median of 5 passes of 16; lower is better)');
+  table(rows);
+  return json;
 }
 
 // ---------------------------------------------------------------- rollout

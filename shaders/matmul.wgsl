@@ -116,9 +116,18 @@ fn ones_row_select(m: u32, c: vec4f, ones: vec4f, swap: bool) -> vec4f {
   return select(c, ones, swap && ONES_ROW && m == p.M - 1u);
 }
 
-fn epilogue(b: u32, m: u32, n: u32, acc: f32) {
+// Bias of output column n (0 without HAS_BIAS, where the bias binding is a dummy).
+fn bias_at(n: u32) -> f32 {
+  if (HAS_BIAS) { return bias[p.offBias + item_bias + n]; }
+  return 0.0;
+}
+
+fn epilogue(b: u32, m: u32, n: u32, acc: f32) { epilogue_biased(b, m, n, acc, bias_at(n)); }
+
+// The epilogue with column n's bias loaded by the caller (once per column, not per output).
+fn epilogue_biased(b: u32, m: u32, n: u32, acc: f32, bias_n: f32) {
   var v = acc;
-  if (HAS_BIAS) { v += bias[p.offBias + item_bias + n]; }
+  if (HAS_BIAS) { v += bias_n; }
   v = activate(v, ACT);
   if (GATE != 0u) { v *= activate_grad_from_output(gate[p.offGate + item_gate + m * p.N + n], GATE); }
   let ci = p.offC + item_c + m * p.N + n;

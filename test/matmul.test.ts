@@ -81,3 +81,54 @@ describe('matmul against the f64 reference', () => {
     }
   });
 });
+
+describe('subgroup matmul (subgroups of 4 lanes: SwiftShader)', () => {
+  // The trainer's products on a CleanRL minibatch: hidden-layer forward, weight gradient with
+  // the bias row, input gradient gated by tanh; and shapes cut across its 32 × 16 tiles.
+  const shapes: MatmulSpec[] = [
+    { M: 128, K: 64, N: 64, bias: true, act: 'tanh', batch: 2 },
+    { M: 65, K: 128, N: 64, transA: true, onesRow: true, batch: 2 },
+    { M: 128, K: 64, N: 64, transB: true, gate: 'tanh', batch: 2 },
+    { M: 33, K: 7, N: 17, bias: true, act: 'relu', accum: true },
+    { M: 97, K: 1, N: 31, transA: true, onesRow: true, accum: true },
+    { M: 1, K: 5, N: 1 },
+  ];
+  it('runs where the device has 4-lane subgroups and gives exactly the register-blocked kernel\'s results', async () => {
+    const dev = await getDevice();
+    if (dev.subgroupSize !== 4) return; // hardware adapters: the variant falls back (next test)
+    const r = rng(77);
+    for (const spec of shapes) {
+      const rowsA = spec.onesRow ? spec.M - 1 : spec.M, batch = spec.batch ?? 1;
+      const a = dev.upload('a', randArray(r, batch * rowsA * spec.K)), b = dev.upload('b', randArray(r, batch * spec.K * spec.N));
+      const bias = dev.upload('bias', randArray(r, batch * spec.N)), gate = dev.upload('gate', randArray(r, batch * spec.M * spec.N, -0.99, 0.99));
+      const c0 = randArray(r, batch * spec.M * spec.N);
+      const out: Float32Array[] = [];
+      for (const variant of ['subgroup', 'regblock8'] as const) {
+        const c = dev.upload('c', c0);
+        const d = matmul(dev, { ...spec, variant }, { a, b, c, bias: spec.bias ? bias : undefined, gate: spec.gate ? gate : undefined });
+        expect(d.kernel.label).toBe(`matmul.matmul_${variant}`);
+        runDispatches(dev, 'subgroup test', [d]);
+        out.push(await dev.readF32(c, c0.length));
+      }
+      expect(Array.from(out[0]), JSON.stringify(spec)).toEqual(Array.from(out[1]));
+    }
+  });
+  it('falls back to the 8×8 kernel on a device without 4-lane subgroups, and the auto choice follows the adapter', async () => {
+    const dev = await getDevice();
+    const saved = dev.subgroupSize;
+    const a = dev.buffer('a', 128 * 64 * 4), b = dev.buffer('b', 128 * 64 * 4), c = dev.buffer('c', 128 * 64 * 4);
+    try {
+      dev.subgroupSize = 32;
+      expect(matmul(dev, { M: 128, K: 64, N: 64, variant: 'subgroup' }, { a, b, c }).kernel.label).toBe('matmul.matmul_regblock8');
+      if (dev.adapter.isSoftware) expect(matmul(dev, { M: 128, K: 64, N: 64 }, { a, b, c }).kernel.label).toBe('matmul.matmul_regblock8');
+      dev.subgroupSize = 4;
+      // Software adapters with 4-lane subgroups: the subgroup kernel from 32 stored rows of A.
+      if (dev.adapter.isSoftware) {
+        expect(matmul(dev, { M: 128, K: 64, N: 64 }, { a, b, c }).kernel.label).toBe('matmul.matmul_subgroup');
+        expect(matmul(dev, { M: 5, K: 128, N: 64, transA: true, onesRow: true }, { a, b, c }).kernel.label).not.toBe('matmul.matmul_subgroup');
+      }
+    } finally {
+      dev.subgroupSize = saved;
+    }
+  });
+});

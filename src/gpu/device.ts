@@ -41,6 +41,11 @@ interface PendingCheck { labels: string; promises: Promise<GPUError | null>[] }
 export class WgrlDevice {
   readonly adapter: AdapterDescription;
   readonly hasTimestamps: boolean;
+  /**
+   * The width of every subgroup where the device has subgroup operations and the adapter runs
+   * them at one fixed width (SwiftShader: 4); 0 otherwise.
+   */
+  subgroupSize = 0;
   /** Set once the device is lost; every later call throws it. */
   lostReason: string | null = null;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -305,6 +310,8 @@ export async function deviceFromGpu(gpu: GPU, keepAlive?: unknown, opts: { power
   if (!adapter) return null;
   const requiredFeatures: GPUFeatureName[] = [];
   if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+  // Subgroup operations where the adapter has them (the subgroup matmul on SwiftShader).
+  if (adapter.features.has('subgroups' as GPUFeatureName)) requiredFeatures.push('subgroups' as GPUFeatureName);
   const l = adapter.limits;
   const device = await adapter.requestDevice({
     label: 'wgrl',
@@ -319,7 +326,10 @@ export async function deviceFromGpu(gpu: GPU, keepAlive?: unknown, opts: { power
       maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
     },
   });
-  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
-  const isFallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter ?? false;
-  return new WgrlDevice(device, describeAdapter(info, isFallback), keepAlive);
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info as (GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number }) | undefined;
+  const isFallback = info?.isFallbackAdapter ?? false;
+  const dev = new WgrlDevice(device, describeAdapter(info, isFallback), keepAlive);
+  // A fixed subgroup width is what kernels written for one width (matmul_subgroup: 4) rely on.
+  if (device.features.has('subgroups') && info?.subgroupMinSize && info.subgroupMinSize === info.subgroupMaxSize) dev.subgroupSize = info.subgroupMinSize;
+  return dev;
 }

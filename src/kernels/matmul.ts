@@ -1,13 +1,29 @@
 // Batched matmul with fused bias, activation and backward gating (shaders/matmul.wgsl).
 import type { WgrlDevice } from '../gpu/device.js';
-import { grid, type BoundKernel } from '../gpu/kernel.js';
+import { grid, Kernel, type BoundKernel } from '../gpu/kernel.js';
+import { wgsl } from '../gpu/compose.js';
 import { checkDims, checkExtent, dummyBuffer, familyKernel } from './common.js';
 import { agentStride, checkAgents } from '../gpu/agents.js';
 
 export type Activation = 'none' | 'tanh' | 'relu';
 export const ACTIVATION_CODE: Record<Activation, number> = { none: 0, tanh: 1, relu: 2 };
-export type MatmulVariant = 'naive' | 'regblock' | 'regblock_vec4' | 'regblock8' | 'tiled';
-export const MATMUL_VARIANTS: MatmulVariant[] = ['naive', 'regblock', 'regblock_vec4', 'regblock8', 'tiled'];
+export type MatmulVariant = 'naive' | 'regblock' | 'regblock_vec4' | 'regblock8' | 'tiled' | 'subgroup';
+export const MATMUL_VARIANTS: MatmulVariant[] = ['naive', 'regblock', 'regblock_vec4', 'regblock8', 'tiled', 'subgroup'];
+
+/** The subgroup kernel (shaders/matmul_subgroup.wgsl) is written for subgroups of exactly this many lanes. */
+export const MATMUL_SUBGROUP_WIDTH = 4;
+/** Its tile per subgroup (SG_ROWS × SG_COLS) and workgroup size (SG_WG) in the shader. */
+const SG = { rows: 32, cols: 16, workgroup: 8 };
+
+/** Whether the device can run the subgroup kernel: subgroup operations at a fixed width of 4. */
+export const subgroupMatmulAvailable = (dev: WgrlDevice) => dev.subgroupSize === MATMUL_SUBGROUP_WIDTH;
+
+/** matmul_subgroup's module: its directives, shaders/matmul.wgsl (bindings, helpers), then its kernel. */
+function subgroupModule(): string {
+  const src = wgsl('matmul_subgroup'), marker = '\n//! kernels\n';
+  const i = src.indexOf(marker);
+  return `${src.slice(0, i)}\n${wgsl('matmul')}\n${src.slice(i + marker.length)}`;
+}
 
 export interface MatmulSpec {
   M: number; N: number; K: number;
@@ -59,13 +75,16 @@ export function vec4Eligible(spec: MatmulSpec, offB = 0, strideB = spec.K * spec
 /**
  * The variant a spec without one gets, per adapter and shape. SwiftShader runs a workgroup
  * barrier at ~40-120 ns per invocation, so the barrier-free register-blocked kernels win there:
- * 8×8 blocks once the output has 8 rows and columns (1.25× the best 4×4 kernel on [128×64]·[64×64],
- * 1.85× on [4096×64]·[64×64]: `npm run bench -- kernels`), 4×4 below (on [4096×64]·[64×4] the 8×8
- * kernel is 0.8× regblock_vec4). On real GPUs the shared-memory tiles win.
+ * the subgroup kernel where its 32-row tiles are filled (32 stored rows of A or more) and the
+ * adapter has 4-lane subgroups, 8×8 blocks otherwise once the output has 4 rows and 8 columns
+ * (a first layer's weight gradient: 5 × 64), 4×4 below. `npm run bench -- kernels` times each variant on the trainer's own products (its
+ * "trainer's matmuls" table) beside the square shapes. On real GPUs the shared-memory tiles win.
  */
 export function autoMatmulVariant(dev: WgrlDevice, spec: MatmulSpec, offB = 0, strideB = spec.K * spec.N, agentStrideB = 0): MatmulVariant {
   if (!dev.adapter.isSoftware) return 'tiled';
-  if (spec.M >= 8 && spec.N >= 8) return 'regblock8';
+  const rowsA = spec.onesRow ? spec.M - 1 : spec.M;
+  if (subgroupMatmulAvailable(dev) && rowsA >= SG.rows && spec.N >= 8) return 'subgroup';
+  if (spec.M >= 4 && spec.N >= 8) return 'regblock8';
   return vec4Eligible(spec, offB, strideB, agentStrideB) ? 'regblock_vec4' : 'regblock';
 }
 
@@ -104,15 +123,24 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
   }
   const ag = { a: agentStride(bufs.a), b: agentStride(bufs.b), c: agentStride(bufs.c), bias: bufs.bias ? agentStride(bufs.bias) : 0, gate: bufs.gate ? agentStride(bufs.gate) : 0 };
   let variant = spec.variant ?? autoMatmulVariant(dev, spec, o.b, st.b, ag.b);
-  // An explicit vec4 request falls back where its alignment does not hold.
+  // An explicit vec4 request falls back where its alignment does not hold, a subgroup one where
+  // the device has no subgroups of 4 lanes (the same results: every variant sums k in order).
   if (variant === 'regblock_vec4' && !vec4Eligible(spec, o.b, st.b, ag.b)) variant = 'regblock';
-  const kernel = familyKernel(dev, 'matmul', `matmul_${variant}`, {
+  if (variant === 'subgroup' && !subgroupMatmulAvailable(dev)) variant = 'regblock8';
+  const constants = {
     TRANS_A: !!spec.transA, TRANS_B: !!spec.transB, HAS_BIAS: !!spec.bias,
     ACT: ACTIVATION_CODE[spec.act ?? 'none'], GATE: ACTIVATION_CODE[gate], ACCUM: !!spec.accum, ONES_ROW: !!spec.onesRow,
-  });
+  };
+  const kernel = variant === 'subgroup' ? new Kernel(dev, 'matmul.matmul_subgroup', subgroupModule(), 'matmul_subgroup', constants)
+    : familyKernel(dev, 'matmul', `matmul_${variant}`, constants);
   let wg: [number, number, number];
   if (variant === 'tiled') wg = [Math.ceil(N / 64), Math.ceil(M / 64), batch * agents];
-  else {
+  else if (variant === 'subgroup') {
+    // One subgroup of 4 lanes per 32 × 16 tile of the stored rows (the ones row rides along).
+    const tiles = Math.ceil(rowsA / SG.rows) * Math.ceil(N / SG.cols);
+    const g = grid(tiles * MATMUL_SUBGROUP_WIDTH, SG.workgroup);
+    wg = [g[0], g[1], batch * agents];
+  } else {
     const block = variant === 'naive' ? 1 : variant === 'regblock8' ? 8 : 4;
     const threads = Math.ceil(M / block) * Math.ceil(N / block);
     const g = grid(threads, 64);
