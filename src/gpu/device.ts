@@ -46,6 +46,14 @@ export class WgrlDevice {
    * them at one fixed width (SwiftShader: 4); 0 otherwise.
    */
   subgroupSize = 0;
+  /**
+   * Milliseconds the host blocks between two looks at a pending wait (0: it never does). Dawn's
+   * Node bindings poll a pending map or work-done promise from the event loop without pause
+   * (setImmediate), so a wait spins a core and allocates garbage all the while; on a software
+   * adapter that core is one the adapter's own threads run the shaders on. createNodeDevice sets
+   * it on software adapters.
+   */
+  pollIntervalMs = 0;
   /** Set once the device is lost; every later call throws it. */
   lostReason: string | null = null;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -84,6 +92,24 @@ export class WgrlDevice {
 
   /** `work`, or a GpuError when the device is lost or `gpuTimeoutMs` passes first (the device is then unusable). */
   private async waitGpu<T>(work: Promise<T>, what: string): Promise<T> {
+    return this.gently(this.raceGpu(work, what));
+  }
+
+  /** Resolves as `p` does; where pollIntervalMs is set, holds the event loop between looks (see there). */
+  private async gently<T>(p: Promise<T>): Promise<T> {
+    if (!this.pollIntervalMs) return p;
+    let settled = false;
+    p.then(() => { settled = true; }, () => { settled = true; });
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    while (!settled) {
+      Atomics.wait(cell, 0, 0, this.pollIntervalMs);
+      // One turn of the event loop: Dawn's poll, and any timer or signal handler that is due.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return p;
+  }
+
+  private async raceGpu<T>(work: Promise<T>, what: string): Promise<T> {
     if (!this.gpuTimeoutMs) return Promise.race([work, this.lostPromise]);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const limit = this.gpuTimeoutMs;

@@ -103,6 +103,9 @@ export async function createNodeDevice(opts: NodeGpuOptions = {}): Promise<WgrlD
       'no-adapter');
   }
   if (opts.gpuTimeoutSeconds !== undefined) dev.gpuTimeoutMs = opts.gpuTimeoutSeconds * 1000;
+  // Dawn's bindings poll while a wait is pending; on a software adapter that takes a core from the
+  // shaders, so the host looks every half millisecond instead (a hardware GPU runs on its own).
+  if (dev.adapter.isSoftware) dev.pollIntervalMs = 0.5;
   if (verbose) console.error(`wgrl: adapter ${adapterName(dev.adapter)}`);
   return dev;
 }
