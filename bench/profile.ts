@@ -72,7 +72,10 @@ export async function benchProfile(dev: WgrlDevice, args: string[], quick: boole
   // Stages timed alone on a second trainer (their repeated runs scramble its state).
   const probe = new Trainer(dev, config);
   await probe.iterate();
-  const groups: { stage: string; kernel: string; dispatches: Dispatch[] }[] = [{ stage: 'rollout', kernel: 'rollout (policy, sampling, env step)', dispatches: [{ label: 'rollout', encode: (p) => probe.rollout.encode(p) }] }];
+  const ro = probe.rollout;
+  const stepLoop: Dispatch[] = [ro.rolloutKernel, ...(ro.normalises ? [ro.normUpdateKernel] : [])];
+  const groups: { stage: string; kernel: string; dispatches: Dispatch[] }[] = [{ stage: 'rollout', kernel: `rollout (policy, sampling, env step${ro.values === 'per-step' ? ', values' : ''})`, dispatches: stepLoop }];
+  if (ro.valuesKernel) groups.push({ stage: 'rollout', kernel: 'values (critic of every stored observation)', dispatches: [ro.valuesKernel] });
   for (const s of probe.plan.stages) {
     for (const d of s.dispatches) {
       const kernel = d.label.replace(/\d+/g, '#');

@@ -144,6 +144,10 @@ var<private> head: array<f32, OUT_DIM>;
 // Invocations per workgroup of the rollout and reset kernels (src/train/rollout.ts picks it per
 // adapter): each invocation runs its own environment, so it changes only how they are spread.
 override ROLLOUT_WG: u32 = 64u;
+// false: the critic's values of rows 0..T are left to row_values, after the rollout and off its
+// sequential step loop. The values that bootstrap truncated episodes stay here (their
+// observations are not stored as rows).
+override STEP_VALUES: bool = true;
 
 @compute @workgroup_size(ROLLOUT_WG)
 fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -180,10 +184,12 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
       continue;
     }
     if (episodic) { traj[ag_traj + rp.offValid + i] = 1.0; }
-    // Critic first (its output overwrites h), then the actor on a fresh copy of the observation.
     load_obs(s, rp.offObs + i * OBS_DIM, true, true);
-    traj[ag_traj + rp.offValues + i] = critic_value();
-    load_obs(s, 0u, false, false);
+    if (STEP_VALUES) {
+      // Critic first (its output overwrites h), then the actor on a fresh copy of the observation.
+      traj[ag_traj + rp.offValues + i] = critic_value();
+      load_obs(s, 0u, false, false);
+    }
     let out = mlp_forward(0u);
     for (var k = 0u; k < OUT_DIM; k++) { head[k] = hget(out + k); traj[ag_traj + rp.offDist + i * OUT_DIM + k] = head[k]; }
     let res = env_step(s, sample_action(i, n, counter));
@@ -221,12 +227,27 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   }
   // Bootstrap row T: the observation and value after the last step.
   load_obs(s, rp.offObs + rp.T * N * OBS_DIM + n * OBS_DIM, true, false);
-  traj[ag_traj + rp.offValues + rp.T * N + n] = critic_value();
+  if (STEP_VALUES) { traj[ag_traj + rp.offValues + rp.T * N + n] = critic_value(); }
   for (var k = 0u; k < STATE_DIM; k++) { env_state[g * STATE_DIM + k] = s[k]; }
   env_book[4u * g] = ep_step;
   env_book[4u * g + 1u] = ep_return;
   env_book[4u * g + 2u] = disc_return;
   for (var k = 0u; k < NORM_ACC; k++) { norm_acc[g * NORM_ACC + k] = obs_acc[k]; }
+}
+
+// The critic's value of every stored observation row 0..T of the rollout, one invocation per row
+// and agent (values 'batched', src/train/rollout.ts): the step loop's forward on the observation
+// it stored, so the values are the same bit for bit, but computed for all rows at once instead
+// of one step after another.
+@compute @workgroup_size(ROLLOUT_WG)
+fn row_values(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let g = gid.x + gid.y * nwg.x * ROLLOUT_WG;
+  let rows = (rp.T + 1u) * rp.N;
+  if (g >= rows * AGENTS) { return; }
+  enter_agent(select(g / rows, 0u, AGENTS == 1u));
+  let i = select(g % rows, g, AGENTS == 1u);
+  for (var k = 0u; k < OBS_DIM; k++) { hset(k, traj[ag_traj + rp.offObs + i * OBS_DIM + k]); }
+  traj[ag_traj + rp.offValues + i] = critic_value();
 }
 
 // A row of an environment whose episode ended earlier in this rollout (episodic groups).

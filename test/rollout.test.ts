@@ -58,6 +58,21 @@ describe('rollout pass', () => {
     }
   });
 
+  it('batched values (the default) equal the step loop\'s bit for bit, bootstrap row included; none leaves them 0', async () => {
+    for (const [id, N, T, hidden] of [['CartPole-v1', 4097, 2, [64, 64]], ['Pendulum-v1', 16, 8, [64, 64]], ['Acrobot-v1', 5, 3, [12]], ['CartPole-v1', 3, 4, []]] as const) {
+      const env = getEnv(id);
+      const batched = await collect(env, { N, T }, [...hidden]);
+      const perStep = await collect(env, { N, T, values: 'per-step' }, [...hidden]);
+      const none = await collect(env, { N, T, values: 'none' }, [...hidden]);
+      const t = batched.layout, rows = (T + 1) * N;
+      expect(Buffer.from(batched.traj.buffer).equals(Buffer.from(perStep.traj.buffer)), `${id} N=${N}`).toBe(true);
+      // Without values only the value rows differ: they stay 0.
+      expect(Array.from(none.traj.subarray(t.values, t.values + rows)).every((v) => v === 0)).toBe(true);
+      none.traj.set(perStep.traj.subarray(t.values, t.values + rows), t.values);
+      expect(Buffer.from(none.traj.buffer).equals(Buffer.from(perStep.traj.buffer)), `${id} N=${N} without values`).toBe(true);
+    }
+  });
+
   it('stores log-probs consistent with the stored logits and actions', async () => {
     const { traj, layout: t } = await collect(getEnv('Acrobot-v1'), { N: 32, T: 16 });
     for (let i = 0; i < 32 * 16; i++) {

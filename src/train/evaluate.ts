@@ -22,7 +22,7 @@ export class PolicyEvaluator {
     this.rollout = new Rollout(dev, env, layout, params, {
       N: episodes, T: env.maxEpisodeSteps, seed: seed >>> 0, bootstrapTruncation: false,
       obsNorm: config.normObs, rewardNorm: false, gamma: config.gamma, activation: config.activation, deterministic,
-      logCapacity: episodes * env.maxEpisodeSteps,
+      logCapacity: episodes * env.maxEpisodeSteps, values: 'none',
     });
   }
 

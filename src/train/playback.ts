@@ -30,7 +30,7 @@ export class PolicyPlayback {
     const c = trainer.config;
     this.rollout = new Rollout(trainer.dev, trainer.env, trainer.layout, trainer.params, {
       N: 1, T: 1, seed: seed >>> 0, bootstrapTruncation: false, obsNorm: c.normObs, rewardNorm: false, gamma: c.gamma,
-      activation: c.activation, deterministic: true, logCapacity: 1,
+      activation: c.activation, deterministic: true, logCapacity: 1, values: 'none',
     });
     trainer.dev.submitEncoder('playback reset', (enc) => {
       const pass = enc.beginComputePass();

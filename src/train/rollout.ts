@@ -81,6 +81,15 @@ export interface RolloutOptions {
    * (traj.valid). 0 or absent: continuing environments with same-step autoreset.
    */
   groupSize?: number;
+  /**
+   * How the critic's values V(obs) of rows 0..T are computed (truncation bootstraps always in
+   * the step loop): 'batched' (the default for continuing environments) by one dispatch after the
+   * rollout over every stored observation row at once, off the sequential step loop, with the
+   * same forward and so the same values bit for bit; 'per-step' inside the step loop (the
+   * default with episodic groups, whose masked rows must keep 0); 'none' not at all (evaluation
+   * and playback, which read only actions).
+   */
+  values?: RolloutValues;
   /** Invocations per workgroup of the rollout (default: rolloutWorkgroupSize for the adapter). */
   workgroupSize?: number;
 }
@@ -96,6 +105,8 @@ export function rolloutWorkgroupSize(dev: WgrlDevice): number {
 }
 
 export type RolloutParamValues = Parameters<typeof ROLLOUT_PARAMS.uniforms>[0];
+
+export type RolloutValues = 'batched' | 'per-step' | 'none';
 
 export class Rollout {
   readonly traj: TrajLayout;
@@ -116,6 +127,9 @@ export class Rollout {
   readonly logCapacity: number;
   readonly agents: number;
   readonly rolloutKernel: BoundKernel;
+  /** With values 'batched': the critic over every stored observation row, after the step loop. */
+  readonly valuesKernel: BoundKernel | null;
+  readonly values: RolloutValues;
   /** The composed WGSL module (the JS-environment policy step binds another entry point of it). */
   readonly code: string;
   readonly resetKernel: BoundKernel;
@@ -173,7 +187,16 @@ export class Rollout {
     const bindings = { 1: params, 2: this.envState, 3: this.envBook, 4: this.trajBuffer, 5: this.episodes, 6: this.normStats, 7: this.normAcc, 9: params, 10: this.agentTable };
     const wg = opts.workgroupSize ?? rolloutWorkgroupSize(dev);
     const g = grid(K * N, wg, maxGroups);
-    this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout', { ROLLOUT_WG: wg }).bind(bindings, uniforms, g, `rollout ${env.id}`);
+    // Episodic groups keep 0 in the values of their masked rows: the step loop computes theirs.
+    if (opts.values === 'batched' && G > 0) throw new Error(`rollout: batched values need continuing environments (episodic groups keep 0 in their masked rows); use 'per-step'`);
+    this.values = !layout.hasCritic ? 'none' : opts.values ?? (G > 0 ? 'per-step' : 'batched');
+    this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout', { ROLLOUT_WG: wg, STEP_VALUES: this.values === 'per-step' })
+      .bind(bindings, uniforms, g, `rollout ${env.id}`);
+    // row_values reads only the shapes and offsets of the uniforms, never the RNG counter.
+    this.valuesKernel = this.values === 'batched'
+      ? new Kernel(dev, `rollout ${env.id}`, code, 'row_values', { ROLLOUT_WG: wg })
+        .bind({ 1: params, 4: this.trajBuffer, 9: params, 10: this.agentTable }, uniforms, grid(K * (T + 1) * N, wg, maxGroups), `values ${env.id}`)
+      : null;
     this.resetKernel = new Kernel(dev, `rollout ${env.id}`, code, 'reset_all', { ROLLOUT_WG: wg }).bind({ 2: this.envState, 3: this.envBook, 10: this.agentTable }, uniforms, g, `reset ${env.id}`);
     this.normUpdateKernel = new Kernel(dev, `rollout ${env.id}`, code, 'update_norm_stats')
       .bind({ 6: this.normStats, 7: this.normAcc, 10: this.agentTable }, uniforms, [1, 1, K], `normalisation update ${env.id}`);
@@ -195,11 +218,18 @@ export class Rollout {
     this.resetKernel.setUniforms(uniforms);
   }
 
-  /** Records the rollout (and, with normalisation on, the statistics update after it). */
+  /** Records the rollout, the batched values pass, and with normalisation on the statistics update. */
   encode(pass: GPUComputePassEncoder): void {
     this.rolloutKernel.encode(pass);
-    if (this.opts.obsNorm || this.opts.rewardNorm) this.normUpdateKernel.encode(pass);
+    this.valuesKernel?.encode(pass);
+    if (this.normalises) this.normUpdateKernel.encode(pass);
   }
+
+  /** Whether the rollout keeps running observation or reward statistics (and updates them after each rollout). */
+  get normalises(): boolean { return !!(this.opts.obsNorm || this.opts.rewardNorm); }
+
+  /** Dispatches `encode` records. */
+  get dispatchCount(): number { return 1 + (this.valuesKernel ? 1 : 0) + (this.normalises ? 1 : 0); }
 
   /** Frees the rollout's own buffers (not the parameters it reads). */
   destroy(): void {

@@ -201,6 +201,8 @@ export class Trainer {
     this.rollout = new Rollout(dev, this.env, L, this.params, {
       N, T, seed: c.seed, bootstrapTruncation: c.bootstrapTruncation, obsNorm: c.normObs, rewardNorm: c.normReward,
       gamma: c.gamma, activation: c.activation, groupSize, agents: this.configs.map((ck) => ({ seed: ck.seed, gamma: ck.gamma })),
+      // A JS environment's policy step (policy_act) computes its values itself.
+      ...(jsSpec ? { values: 'none' as const } : {}),
     });
     this.jsRollout = jsSpec ? new JsRollout(dev, jsSpec, this.rollout, c.seed) : null;
     // Readback: every agent's update metrics, Adam's state, the episode log.
@@ -232,8 +234,8 @@ export class Trainer {
 
   get adapter(): string { return adapterName(this.dev.adapter); }
 
-  /** Dispatches recorded per iteration (rollout, GAE, every minibatch's kernels), for all agents together. */
-  get dispatchesPerIteration(): number { return 1 + this.passes.length; }
+  /** Dispatches recorded per iteration (rollout, values, GAE, every minibatch's kernels), for all agents together. */
+  get dispatchesPerIteration(): number { return (this.jsRollout ? 0 : this.rollout.dispatchCount) + this.passes.length; }
 
   get done(): boolean { return this.host.iteration >= this.numIterations; }
 
