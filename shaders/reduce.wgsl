@@ -2,6 +2,7 @@
 // behind the global gradient norm.
 //   col_sum:   out[c] (+)= scale·Σ_r x[r, c]       one invocation per column, no barriers
 //   col_stats: out[c] = (sum, mean, unbiased var)  one workgroup per column, two-pass in f32
+//              (col_stats_serial: the same sums without barriers, one invocation per column)
 //   normalize: y = (x - mean)/(std + eps)          with mean and var from col_stats (column 0)
 //   sumsq_partial: partial[g] = Σ x² over a strided slice (one invocation per partial)
 // Agents (src/gpu/agents.ts) run along workgroup z: agent k reads x from k·agentIn and writes
@@ -66,6 +67,40 @@ fn col_stats(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index)
     out[oi + 3u * c + 1u] = mean;
     out[oi + 3u * c + 2u] = select(0.0, ss / f32(p.R - 1u), p.R > 1u);
   }
+}
+
+// col_stats for software adapters: one invocation per column adds in exactly col_stats' order
+// (WG strided partial sums, then the same halving tree), so the results are the same bit for bit,
+// without the workgroup barriers that SwiftShader runs by switching between all 64 invocations.
+fn tree_sum_serial(part: ptr<function, array<f32, WG>>) -> f32 {
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    for (var l = 0u; l < s; l++) { (*part)[l] += (*part)[l + s]; }
+  }
+  return (*part)[0];
+}
+
+@compute @workgroup_size(1)
+fn col_stats_serial(@builtin(workgroup_id) wid: vec3u) {
+  let c = wid.x;
+  let xi = p.offIn + agent_of(wid.z) * p.agentIn;
+  let oi = p.offOut + agent_of(wid.z) * p.agentOut;
+  var part: array<f32, WG>;
+  for (var l = 0u; l < WG; l++) {
+    var s = 0.0;
+    for (var r = l; r < p.R; r += WG) { s += x[xi + r * p.C + c]; }
+    part[l] = s;
+  }
+  let sum = tree_sum_serial(&part);
+  let mean = sum / f32(p.R);
+  for (var l = 0u; l < WG; l++) {
+    var q = 0.0;
+    for (var r = l; r < p.R; r += WG) { let d = x[xi + r * p.C + c] - mean; q += d * d; }
+    part[l] = q;
+  }
+  let ss = tree_sum_serial(&part);
+  out[oi + 3u * c] = sum;
+  out[oi + 3u * c + 1u] = mean;
+  out[oi + 3u * c + 2u] = select(0.0, ss / f32(p.R - 1u), p.R > 1u);
 }
 
 @compute @workgroup_size(64)

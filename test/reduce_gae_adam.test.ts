@@ -37,6 +37,23 @@ describe('reductions', () => {
     }
   });
 
+  it('col_stats with and without barriers: the same sums in the same order, bit for bit', async () => {
+    const dev = await getDevice();
+    const r = rng(34);
+    for (const [R, C] of [[1, 1], [63, 1], [64, 3], [65, 2], [128, 1], [2049, 5]]) {
+      const bx = dev.upload('x', randArray(r, R * C, -2, 5));
+      const got: number[][] = [];
+      for (const serial of [false, true]) {
+        const st = dev.buffer('stats', C * 12);
+        const d = colStats(dev, { R, C, serial }, { x: bx, out: st });
+        expect(d.kernel.label).toBe(serial ? 'reduce.col_stats_serial' : 'reduce.col_stats');
+        runDispatches(dev, 'col_stats', [d]);
+        got.push(Array.from(await dev.readF32(st, 3 * C)));
+      }
+      expect(got[1], `R=${R} C=${C}`).toEqual(got[0]);
+    }
+  });
+
   it('sum of squares partials add up to Σx² on 100 sizes', async () => {
     const dev = await getDevice();
     const r = rng(32);

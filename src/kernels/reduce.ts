@@ -25,15 +25,20 @@ export function colSum(dev: WgrlDevice, spec: { R: number; C: number; scale?: nu
   return k.bind({ 1: bufs.x, 2: bufs.out }, [spec.R, spec.C, ox, oo, { f: spec.scale ?? 1 }, { f: 0 }, ax, ao], [Math.ceil(spec.C / 64), 1, K], 'col_sum');
 }
 
-/** out[c] = (sum, mean, unbiased variance) over the R rows of column c. */
-export function colStats(dev: WgrlDevice, spec: { R: number; C: number; agents?: number }, bufs: { x: GPUBuffer; out: GPUBuffer } & Off): BoundKernel {
+/**
+ * out[c] = (sum, mean, unbiased variance) over the R rows of column c. Software adapters run
+ * col_stats_serial (the same sums in the same order, without barriers): the trainer's
+ * per-minibatch advantage statistics took 80 µs a dispatch on SwiftShader with barriers.
+ */
+export function colStats(dev: WgrlDevice, spec: { R: number; C: number; agents?: number; serial?: boolean }, bufs: { x: GPUBuffer; out: GPUBuffer } & Off): BoundKernel {
   checkDims('col_stats', { R: spec.R, C: spec.C });
   if (spec.C > 65535) throw new Error(`col_stats: ${spec.C} columns exceed one dispatch dimension (65535)`);
   const K = spec.agents ?? 1, [ax, ao] = agentStrides('col_stats', K, bufs);
   const ox = bufs.offsets?.x ?? 0, oo = bufs.offsets?.out ?? 0;
   checkExtent('col_stats', 'x', bufs.x, ox, spec.R * spec.C, K);
   checkExtent('col_stats', 'out', bufs.out, oo, 3 * spec.C, K);
-  return familyKernel(dev, 'reduce', 'col_stats', { AGENTS: K }).bind({ 1: bufs.x, 2: bufs.out }, [spec.R, spec.C, ox, oo, { f: 1 }, { f: 0 }, ax, ao], [spec.C, 1, K], 'col_stats');
+  const entry = (spec.serial ?? dev.adapter.isSoftware) ? 'col_stats_serial' : 'col_stats';
+  return familyKernel(dev, 'reduce', entry, { AGENTS: K }).bind({ 1: bufs.x, 2: bufs.out }, [spec.R, spec.C, ox, oo, { f: 1 }, { f: 0 }, ax, ao], [spec.C, 1, K], 'col_stats');
 }
 
 /** out = (x - mean_c)/(std_c + eps), with stats [C, 3] from colStats (unbiased std; eps 1e-8 as CleanRL). */
