@@ -1,7 +1,7 @@
 // matmul_subgroup: the batched matmul of shaders/matmul.wgsl (same operation, options, uniforms
 // and bindings) for adapters whose subgroups are 4 lanes wide, such as SwiftShader, where a
 // subgroup is the 4 lanes of one SIMD register. src/kernels/matmul.ts composes the module: the
-// directives above `//! kernels`, then shaders/matmul.wgsl, then the kernel below.
+// subgroup directives (src/gpu/compose.ts), shaders/matmul.wgsl, then this file.
 //
 // Why: on SwiftShader a storage load whose index is not a compile-time constant is a gather, four
 // scalar loads behind four branches, and it costs as much as a few dozen multiply-adds. The
@@ -11,13 +11,8 @@
 // each lane loads the 4 B values of its own 4 columns. A k step is 12 gathers per 32 vec4
 // multiply-adds, a quarter of the gathers per multiply-add of the 8×8 kernel. Every output is
 // the same sequence of f32 operations as in the other kernels (k in order from 0, bias and
-// activation after the sum), so the results are identical to theirs.
-enable subgroups;
-// Every subgroup runs to the end together: a subgroup's lanes share their block, so the early
-// return for blocks past C is uniform within it, which WGSL's analysis cannot see.
-diagnostic(off, subgroup_uniformity);
-
-//! kernels
+// activation after the sum), so the results are identical to theirs. A subgroup's lanes share
+// their tile, so its early return for tiles past C is taken by all four together.
 
 const SG_ROWS: u32 = 32u;   // rows of a subgroup's tile (lane l loads rows 4g + l, g = 0..7)
 const SG_COLS: u32 = 16u;   // columns of a subgroup's tile, 4 per lane

@@ -4,18 +4,27 @@
 //   gather_minibatch    copies the rows perm[b] of every field the update needs into mb
 //   policy_value_loss   per sample: objective (shaders/objectives.wgsl), value loss, entropy,
 //                       per-state KL, their gradients w.r.t. the policy head and value, diagnostics
+//   heads_and_loss      per sample: the actor's and critic's output layers from their last hidden
+//                       layers, policy_value_loss, and the gradients of the loss w.r.t. the output
+//                       layers' inputs (the on-policy plan: five dispatches' work in one)
 // Composed by src/gpu/compose.ts (trainModule) with, in front: constants OBS_DIM, OUT_DIM,
 // ACT_DIM; the generated TrainParams struct and the index constants of the shared records
 // SCALAR_* (the engine's per-iteration scalars), DIAG_* (per-sample diagnostics, DIAG of them)
 // and METRIC_* (the update metrics) declared in src/algos/on_policy.ts and src/train/trainer.ts;
-// the functions of gae, objectives and categorical or gaussian; the algorithm's objective and
-// `objective_coefs()`. The `//! discrete` or `//! continuous` section is kept.
+// the functions of gae, objectives, matmul (activations) and categorical or gaussian; the
+// algorithm's objective and `objective_coefs()`; and the output layers' shapes HEAD_IN_ACTOR,
+// HEAD_W_ACTOR, HEAD_B_ACTOR, HEAD_DX_ACTOR (and _CRITIC): each output layer's input width, the
+// element offsets of its W [in, out] and b in the parameters, and whether its input is a hidden
+// layer (whose gradient the backward pass needs) rather than the observation. The
+// `//! discrete` or `//! continuous` section is kept.
 
 //! kernels
 
 override CLIP_VALUE: bool = true;
 override NORM_ADV: bool = true;
 override BOOTSTRAP_TRUNCATION: bool = false;
+// Activation code (shaders/matmul.wgsl) of the hidden layers that feed the output layers.
+override HIDDEN_ACT: u32 = 1u;
 // Agents of the pass: with one, every agent offset below folds to 0 at pipeline creation.
 override AGENTS: u32 = 1u;
 
@@ -31,10 +40,14 @@ var<private> ag_head: u32;  // into head
 var<private> ag_value: u32;  // into value
 var<private> ag_dhead: u32;  // into dhead
 var<private> ag_diag: u32;  // into diag
+var<private> ag_hid_actor: u32;  // into hid_actor
+var<private> ag_hid_critic: u32;  // into hid_critic
+var<private> ag_dhid: u32;  // into dhid
 fn enter_agent(z: u32, u: TrainParams) {
   let k = min(z, AGENTS - 1u);
   ag_traj = k * u.agentTraj; ag_perm = k * u.agentPerm; ag_mb = k * u.agentMb; ag_metrics = k * u.agentMetrics; ag_scalars = k * u.agentScalars;
   ag_params = k * u.agentParams; ag_head = k * u.agentHead; ag_value = k * u.agentValue; ag_dhead = k * u.agentDhead; ag_diag = k * u.agentDiag;
+  ag_hid_actor = k * u.agentHidActor; ag_hid_critic = k * u.agentHidCritic; ag_dhid = k * u.agentDhid;
 }
 
 // Minibatch buffer sections (element offsets), B rows each.
@@ -119,8 +132,8 @@ fn gather_minibatch(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
 // ---- per-sample losses; bindings of this entry point only
 @group(0) @binding(0) var<uniform> lp: TrainParams;
 @group(0) @binding(1) var<storage, read> mbr: array<f32>;          // [agents] minibatch sections (read)
-@group(0) @binding(2) var<storage, read> head: array<f32>;         // [agents][B, OUT_DIM] actor output: logits or means
-@group(0) @binding(3) var<storage, read> value: array<f32>;        // [agents][B] critic output
+@group(0) @binding(2) var<storage, read_write> head: array<f32>;   // [agents][B, OUT_DIM] actor output: logits or means (heads_and_loss writes it)
+@group(0) @binding(3) var<storage, read_write> value: array<f32>;  // [agents][B] critic output (heads_and_loss writes it)
 @group(0) @binding(4) var<storage, read> params: array<f32>;       // [agents][P] (log-std for Gaussian policies)
 @group(0) @binding(5) var<storage, read> scalars: array<f32>;      // [agents][SCALARS] the engine's record (SCALAR_*): learning rate,
                                                                     // advantage sum/mean/unbiased var (col_stats), objective
@@ -128,6 +141,11 @@ fn gather_minibatch(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
                                                                     // collection time [ACT_DIM]; gae_traj binds it too
 @group(0) @binding(6) var<storage, read_write> dhead: array<f32>;  // [agents][B, OUT_DIM] dL/dhead, then [B] dL/dV, then [B, ACT_DIM] dL/dlogstd rows
 @group(0) @binding(7) var<storage, read_write> diag: array<f32>;   // [agents][B, DIAG]
+// heads_and_loss only:
+@group(0) @binding(8) var<storage, read> hid_actor: array<f32>;    // [agents] at offHidActor: [B, HEAD_IN_ACTOR] the actor output layer's input
+@group(0) @binding(9) var<storage, read> hid_critic: array<f32>;   // [agents] at offHidCritic: [B, HEAD_IN_CRITIC] the critic output layer's input
+@group(0) @binding(10) var<storage, read_write> dhid: array<f32>;  // [agents] at offDhidActor: [B, HEAD_IN_ACTOR], at offDhidCritic:
+                                                                    // [B, HEAD_IN_CRITIC] d(loss)/d(those inputs) through their activation
 
 fn normalized_advantage(b: u32) -> f32 {
   let a = mbr[ag_mb + mb_adv(lp.B) + b];
@@ -151,6 +169,96 @@ fn finish_sample(b: u32, o: Obj, logp: f32, entropy: f32, d: f32) {
   diag[ag_diag + b * DIAG + DIAG_MEAN_RATIO] = r;
 }
 
+// 0 + x as the dX matmul's one-term sum computes it (x, with -0 as +0), where a compiler could fold
+// a literal 0 + x to x.
+fn zero_plus(x: vec4f) -> vec4f { return select(x, vec4f(0.0), x == vec4f(0.0)); }
+
+// The actor's and critic's output layers, the loss (sample_loss), and the loss's gradient w.r.t.
+// the output layers' inputs gated by their activation: what the output layers' forward matmuls,
+// policy_value_loss and the output layers' dX matmuls compute, with every sum in the same order
+// (k from 0, then the bias), so the same bits. The output layers' weight gradients remain
+// matmuls: they sum over the rows.
+@compute @workgroup_size(64)
+fn heads_and_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  enter_agent(gid.z, lp);
+  let B = lp.B;
+  // Rows past B repeat the last row's reads and store nothing, so that every lane of a subgroup
+  // reads the weights together (shaders/shared_weights.wgsl).
+  let lane_row = gid.x + gid.y * nwg.x * 64u;
+  let b = min(lane_row, B - 1u);
+  let own = lane_row < B;
+  weights_enter();
+  let xa = ag_hid_actor + lp.offHidActor + b * HEAD_IN_ACTOR;
+  let xc = ag_hid_critic + lp.offHidCritic + b * HEAD_IN_CRITIC;
+  let wa = ag_params + HEAD_W_ACTOR;
+  let wc = ag_params + HEAD_W_CRITIC;
+  for (var o = 0u; o < OUT_DIM; o++) {
+    var acc = 0.0;
+    var j = 0u;
+    for (; j + 4u <= HEAD_IN_ACTOR; j += 4u) {
+      let w = weights4(wa + j * OUT_DIM + o, OUT_DIM);
+      acc += hid_actor[xa + j] * w.x;
+      acc += hid_actor[xa + j + 1u] * w.y;
+      acc += hid_actor[xa + j + 2u] * w.z;
+      acc += hid_actor[xa + j + 3u] * w.w;
+    }
+    for (; j < HEAD_IN_ACTOR; j++) { acc += hid_actor[xa + j] * params[wa + j * OUT_DIM + o]; }
+    if (own) { head[ag_head + b * OUT_DIM + o] = acc + params[ag_params + HEAD_B_ACTOR + o]; }
+  }
+  var v = 0.0;
+  var j = 0u;
+  for (; j + 4u <= HEAD_IN_CRITIC; j += 4u) {
+    let w = weights4(wc + j, 1u);
+    v += hid_critic[xc + j] * w.x;
+    v += hid_critic[xc + j + 1u] * w.y;
+    v += hid_critic[xc + j + 2u] * w.z;
+    v += hid_critic[xc + j + 3u] * w.w;
+  }
+  for (; j < HEAD_IN_CRITIC; j++) { v += hid_critic[xc + j] * params[wc + j]; }
+  if (own) {
+    value[ag_value + b] = v + params[ag_params + HEAD_B_CRITIC];
+    sample_loss(b);
+  }
+  // d(loss)/d(input j) = Σ_o dhead[o]·W[j, o], four inputs at a time, through the activation.
+  if (HEAD_DX_ACTOR) {
+    let da = ag_dhid + lp.offDhidActor + b * HEAD_IN_ACTOR;
+    var j = 0u;
+    for (; j + 4u <= HEAD_IN_ACTOR; j += 4u) {
+      var acc = vec4f(0.0);
+      for (var o = 0u; o < OUT_DIM; o++) { acc += dhead[ag_dhead + b * OUT_DIM + o] * weights4(wa + j * OUT_DIM + o, OUT_DIM); }
+      if (own) {
+        dhid[da + j] = acc.x * activate_grad_from_output(hid_actor[xa + j], HIDDEN_ACT);
+        dhid[da + j + 1u] = acc.y * activate_grad_from_output(hid_actor[xa + j + 1u], HIDDEN_ACT);
+        dhid[da + j + 2u] = acc.z * activate_grad_from_output(hid_actor[xa + j + 2u], HIDDEN_ACT);
+        dhid[da + j + 3u] = acc.w * activate_grad_from_output(hid_actor[xa + j + 3u], HIDDEN_ACT);
+      }
+    }
+    for (; j < HEAD_IN_ACTOR; j++) {
+      var acc = 0.0;
+      for (var o = 0u; o < OUT_DIM; o++) { acc += dhead[ag_dhead + b * OUT_DIM + o] * params[wa + j * OUT_DIM + o]; }
+      if (own) { dhid[da + j] = acc * activate_grad_from_output(hid_actor[xa + j], HIDDEN_ACT); }
+    }
+  }
+  if (HEAD_DX_CRITIC) {
+    let dv = dhead[ag_dhead + B * OUT_DIM + b];
+    let dc = ag_dhid + lp.offDhidCritic + b * HEAD_IN_CRITIC;
+    var j = 0u;
+    for (; j + 4u <= HEAD_IN_CRITIC; j += 4u) {
+      let acc = zero_plus(dv * weights4(wc + j, 1u));
+      if (own) {
+        dhid[dc + j] = acc.x * activate_grad_from_output(hid_critic[xc + j], HIDDEN_ACT);
+        dhid[dc + j + 1u] = acc.y * activate_grad_from_output(hid_critic[xc + j + 1u], HIDDEN_ACT);
+        dhid[dc + j + 2u] = acc.z * activate_grad_from_output(hid_critic[xc + j + 2u], HIDDEN_ACT);
+        dhid[dc + j + 3u] = acc.w * activate_grad_from_output(hid_critic[xc + j + 3u], HIDDEN_ACT);
+      }
+    }
+    for (; j < HEAD_IN_CRITIC; j++) {
+      let acc = zero_plus(vec4f(dv * params[wc + j])).x;
+      if (own) { dhid[dc + j] = acc * activate_grad_from_output(hid_critic[xc + j], HIDDEN_ACT); }
+    }
+  }
+}
+
 //! discrete
 fn logit_at(r: u32, i: u32) -> f32 { return head[ag_head + r * OUT_DIM + i]; }
 fn old_logit_at(r: u32, i: u32) -> f32 { return mbr[ag_mb + mb_dist(lp.B) + r * OUT_DIM + i]; }
@@ -159,8 +267,13 @@ fn old_logit_at(r: u32, i: u32) -> f32 { return mbr[ag_mb + mb_dist(lp.B) + r * 
 fn policy_value_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   enter_agent(gid.z, lp);
   let b = gid.x + gid.y * nwg.x * 64u;
+  if (b >= lp.B) { return; }
+  sample_loss(b);
+}
+
+// Row b's loss terms, their gradients w.r.t. its head and value (dhead), and its diagnostics.
+fn sample_loss(b: u32) {
   let B = lp.B;
-  if (b >= B) { return; }
   let a = u32(mbr[ag_mb + mb_actions(B) + b]);
   let lse = cat_lse(b, OUT_DIM);
   let olse = cat_old_lse(b, OUT_DIM);
@@ -189,8 +302,13 @@ fn old_logstd_at(j: u32) -> f32 { return scalars[ag_scalars + SCALAR_OLD_LOGSTD 
 fn policy_value_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   enter_agent(gid.z, lp);
   let b = gid.x + gid.y * nwg.x * 64u;
+  if (b >= lp.B) { return; }
+  sample_loss(b);
+}
+
+// Row b's loss terms, their gradients w.r.t. its head, value and log-std (dhead), and its diagnostics.
+fn sample_loss(b: u32) {
   let B = lp.B;
-  if (b >= B) { return; }
   let logp = gauss_logp(b, ACT_DIM);
   let h = gauss_entropy(ACT_DIM);
   let d = gauss_kl(b, ACT_DIM);

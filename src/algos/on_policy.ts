@@ -1,7 +1,8 @@
 // The on-policy actor-critic update that PPO, PPO-KL, SPO, SPO-KL and A2C share (CleanRL's
 // ppo.py update loop): GAE and explained variance over the batch, then for every epoch ×
-// minibatch: gather, advantage statistics, actor and critic forward, the fused policy/value
-// loss with the algorithm's objective, backward, Adam with global-norm clipping. The algorithms
+// minibatch: gather, advantage statistics, actor and critic forward to their last hidden
+// layers, the output layers fused with the policy/value loss (the algorithm's objective) and
+// their input gradients, backward, Adam with global-norm clipping. The algorithms
 // differ only in their objective (shaders/algos/<name>.wgsl) and host hooks.
 import { Kernel, grid, type BoundKernel } from '../gpu/kernel.js';
 import { agentBuffer, agentStride } from '../gpu/agents.js';
@@ -10,6 +11,7 @@ import { composeTrainModule } from '../gpu/compose.js';
 import { adam } from '../kernels/adam.js';
 import { colStats, colSum } from '../kernels/reduce.js';
 import { actionDim } from '../envs/spec.js';
+import { ACTIVATION_CODE } from '../kernels/matmul.js';
 import { mlpBackwardNets, mlpForwardNets, type MlpBackwardSlots } from '../nn/mlp.js';
 import type { Plan, PlanContext } from './algorithm.js';
 
@@ -25,10 +27,16 @@ export const TRAIN_PARAMS = sharedStruct('TrainParams', {
   agentTraj: { type: 'u32' }, agentPerm: { type: 'u32' }, agentMb: { type: 'u32' }, agentMetrics: { type: 'u32' },
   agentScalars: { type: 'u32' }, agentParams: { type: 'u32' }, agentHead: { type: 'u32' }, agentValue: { type: 'u32' },
   agentDhead: { type: 'u32' }, agentDiag: { type: 'u32' },
+  // heads_and_loss: where each output layer's input rows and their gradients start in their buffers.
+  offHidActor: { type: 'u32' }, offHidCritic: { type: 'u32' }, offDhidActor: { type: 'u32' }, offDhidCritic: { type: 'u32' },
+  agentHidActor: { type: 'u32' }, agentHidCritic: { type: 'u32' }, agentDhid: { type: 'u32' },
 });
 
 /** The per-agent arrays of shaders/train.wgsl, by the TrainParams field that holds their agent stride. */
-export type TrainArrays = Partial<Record<'traj' | 'perm' | 'mb' | 'metrics' | 'scalars' | 'params' | 'head' | 'value' | 'dhead' | 'diag', GPUBuffer>>;
+export type TrainArrays = Partial<Record<'traj' | 'perm' | 'mb' | 'metrics' | 'scalars' | 'params' | 'head' | 'value' | 'dhead' | 'diag' | 'hidActor' | 'hidCritic' | 'dhid', GPUBuffer>>;
+
+/** heads_and_loss's element offsets: each output layer's input rows and their gradients. */
+export interface OutputLayerOffsets { hidActor: number; hidCritic: number; dhidActor: number; dhidCritic: number }
 
 /** Per-sample diagnostics, [B, DIAG] rows, averaged over every minibatch of an iteration. */
 export const DIAGNOSTICS = sharedStruct('Diagnostics', {
@@ -89,11 +97,11 @@ export function trainKernels(ctx: PlanContext, extra: string[] = [], extraRecord
   const { dev, config: c, env, layout: L, rollout, scalars } = ctx;
   const tl = rollout.traj;
   const code = composeTrainModule(env, L, ctx.objectives, { params: TRAIN_PARAMS, scalars, diagnostics: DIAGNOSTICS, metrics: ctx.metrics },
-    extraRecords ? [extraRecords, ...extra] : extra);
-  const constants = { CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation, AGENTS: ctx.agents };
+    extraRecords ? [extraRecords, ...extra] : extra, { subgroupWeights: dev.subgroupSize === 4 });
+  const constants = { CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation, AGENTS: ctx.agents, HIDDEN_ACT: ACTIVATION_CODE[c.activation] };
   const kernel = (entry: string) => new Kernel(dev, `train ${entry}`, code, entry, constants);
   // `arrays`: the per-agent buffers a kernel binds, whose agent strides it needs.
-  const uniforms = (B: number, permOffset: number, arrays: TrainArrays = {}) => {
+  const uniforms = (B: number, permOffset: number, arrays: TrainArrays = {}, heads: OutputLayerOffsets = { hidActor: 0, hidCritic: 0, dhidActor: 0, dhidCritic: 0 }) => {
     const stride = (name: keyof TrainArrays) => { const b = arrays[name]; return b ? agentStride(b) : 0; };
     return TRAIN_PARAMS.uniforms({
       T: c.numSteps, N: c.numEnvs, B, permOffset, offObs: tl.obs, offActions: tl.actions, offLogp: tl.logp, offDist: tl.dist, offValues: tl.values,
@@ -101,6 +109,8 @@ export function trainKernels(ctx: PlanContext, extra: string[] = [], extraRecord
       offAdv: tl.advantages, offReturns: tl.returns, logstdOff: Math.max(L.logstd, 0),
       agentTraj: stride('traj'), agentPerm: stride('perm'), agentMb: stride('mb'), agentMetrics: stride('metrics'), agentScalars: stride('scalars'),
       agentParams: stride('params'), agentHead: stride('head'), agentValue: stride('value'), agentDhead: stride('dhead'), agentDiag: stride('diag'),
+      offHidActor: heads.hidActor, offHidCritic: heads.hidCritic, offDhidActor: heads.dhidActor, offDhidCritic: heads.dhidCritic,
+      agentHidActor: stride('hidActor'), agentHidCritic: stride('hidCritic'), agentDhid: stride('dhid'),
     });
   };
   // Workgroups for `threads` invocations per agent, the agents along z.
@@ -121,18 +131,24 @@ export function onPolicyPlan(ctx: PlanContext): Plan {
   const B = ctx.batchSize / M, P = L.size, OUT = L.outDim, O = env.obsDim, D = actionDim(env);
   const { mb, actorOut, criticOut, dhead, diag, actorNet, criticNet, input } = updateBuffers(ctx, B);
   const { kernel, uniforms, advantages, perAgent } = trainKernels(ctx);
-  const gatherK = kernel('gather_minibatch'), lossK = kernel('policy_value_loss');
+  const gatherK = kernel('gather_minibatch'), lossK = kernel('heads_and_loss');
   const adamSteps = adam(dev, { P, maxGradNorm: c.maxGradNorm, eps: 1e-5, agents: K }, {
     params: g.params, grads: g.grads, m: g.adamM, v: g.adamV, state: g.adamState, lr: g.scalars, partials: g.adamPartials,
   }, scalars.offset.learningRate);
-  // Forward and backward bind the same buffers for every minibatch: encoded once, reused.
-  const forward = mlpForwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params, K);
+  // Forward and backward bind the same buffers for every minibatch: encoded once, reused. The
+  // output layers' forward and input gradients are heads_and_loss's (one dispatch, not four).
+  const forward = mlpForwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params, K, { outputLayers: false });
   const advStats = colStats(dev, { R: B, C: 1, agents: K }, { x: mb, out: g.scalars, offsets: { x: B * (O + D + 1 + OUT), out: scalars.offset.advSum } });
-  // The discrete loss reads no parameters (binding 4 holds the log-std for Gaussian policies).
-  const lossBindings: Record<number, GPUBuffer> = { 1: mb, 2: actorOut, 3: criticOut, 5: g.scalars, 6: dhead, 7: diag };
-  if (L.continuous) lossBindings[4] = g.params;
-  const loss = lossK.bind(lossBindings, uniforms(B, 0, { mb, head: actorOut, value: criticOut, params: g.params, scalars: g.scalars, dhead, diag }), perAgent(B), 'policy/value loss');
-  const backward = mlpBackwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params, g.grads, K);
+  // Each output layer's input: the net's last hidden layer, or the observations of a net without one.
+  const outputLayerInput = (net: MlpBackwardSlots) => (net.layout.dims.length > 2 ? net.acts[net.layout.dims.length - 3] : input);
+  const hidActor = outputLayerInput(actorNet), hidCritic = outputLayerInput(criticNet);
+  const lossBindings: Record<number, GPUBuffer> = {
+    1: mb, 2: actorOut, 3: criticOut, 4: g.params, 5: g.scalars, 6: dhead, 7: diag, 8: hidActor.buffer, 9: hidCritic.buffer, 10: actorNet.dH[0].buffer,
+  };
+  const loss = lossK.bind(lossBindings, uniforms(B, 0,
+    { mb, head: actorOut, value: criticOut, params: g.params, scalars: g.scalars, dhead, diag, hidActor: hidActor.buffer, hidCritic: hidCritic.buffer, dhid: actorNet.dH[0].buffer },
+    { hidActor: hidActor.offset, hidCritic: hidCritic.offset, dhidActor: actorNet.dH[0].offset, dhidCritic: criticNet.dH[0].offset }), perAgent(B), 'heads and loss');
+  const backward = mlpBackwardNets(dev, [actorNet, criticNet], B, c.activation, input, g.params, g.grads, K, { outputLayerDx: false });
   const logstdGrad = L.continuous ? [colSum(dev, { R: B, C: D, agents: K }, { x: dhead, out: g.grads, offsets: { x: B * (OUT + 1), out: L.logstd } })] : [];
   const diagScale = 1 / (B * E * M);
   const diagFirst = colSum(dev, { R: B, C: DIAGNOSTICS.length, scale: diagScale, agents: K }, { x: diag, out: g.metrics });

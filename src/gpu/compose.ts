@@ -173,25 +173,61 @@ export interface TrainRecords {
 }
 
 /**
- * shaders/train.wgsl composed for an environment's shapes and action space and an algorithm's
- * objective, or several objectives chosen per agent by the scalars record's objectiveIndex.
+ * The output layers' shapes for shaders/train.wgsl's heads_and_loss: per net its input width,
+ * the element offsets of its W and b, and whether its input is a hidden layer (a policy without
+ * a critic gets an empty critic layer).
  */
-export function composeTrainModule(env: EnvSpec, layout: PolicyLayout, objectives: ObjectiveSource | readonly ObjectiveSource[], records: TrainRecords, extra: string[] = []): string {
+function outputLayerConstants(layout: PolicyLayout): string {
+  const net = (name: string, l: PolicyLayout['actor']) => {
+    const last = l.dims.length - 2;
+    const some = last >= 0;
+    return wgslU32Constants({ [`HEAD_IN_${name}`]: some ? l.dims[last] : 0, [`HEAD_W_${name}`]: some ? l.w[last] : 0, [`HEAD_B_${name}`]: some ? l.b[last] : 0 }) +
+      `const HEAD_DX_${name}: bool = ${last >= 1};\n`;
+  };
+  return net('ACTOR', layout.actor) + net('CRITIC', layout.critic);
+}
+
+/**
+ * shaders/train.wgsl composed for an environment's shapes and action space and an algorithm's
+ * objective, or several objectives chosen per agent by the scalars record's objectiveIndex. With
+ * subgroupWeights (adapters with 4-lane subgroups) the subgroup reading of shared_weights.wgsl.
+ */
+export function composeTrainModule(env: EnvSpec, layout: PolicyLayout, objectives: ObjectiveSource | readonly ObjectiveSource[], records: TrainRecords, extra: string[] = [],
+  opts: { subgroupWeights?: boolean } = {}): string {
   const continuous = env.action.type === 'continuous';
   const list = Array.isArray(objectives) ? objectives : [objectives as ObjectiveSource];
   const objective: ObjectiveSource = list.length === 1 ? list[0] : { wgsl: list.map((o) => o.wgsl).join('+'), coefficients: unionCoefficients(list) };
   const objectiveCode = list.length === 1 ? objectiveSection(objective)
     : objectiveChoiceSection(list, `u32(scalars[ag_scalars + ${records.scalars.offset.objectiveIndex}u])`);
   return [
+    ...(opts.subgroupWeights ? [SUBGROUP_DIRECTIVES] : []),
     wgslU32Constants({ OBS_DIM: env.obsDim, OUT_DIM: layout.outDim, ACT_DIM: actionDim(env) }),
+    outputLayerConstants(layout),
     records.params.wgslStruct(),
     records.scalars.wgslIndices('SCALAR'), records.diagnostics.wgslIndices('DIAG'), records.metrics.wgslIndices('METRIC'),
     wgslU32Constants({ DIAG: records.diagnostics.length }),
-    wgslFunctions('gae'), wgslFunctions('objectives'), wgslFunctions(continuous ? 'gaussian' : 'categorical'),
+    wgslFunctions('gae'), wgslFunctions('objectives'), wgslFunctions('matmul'), wgslFunctions(continuous ? 'gaussian' : 'categorical'),
     objectiveCode, objectiveCoefsFromRecord(objective, records.scalars, 'scalars', 'objective_coefs', 'ag_scalars'),
     selectActionSection(wgsl('train'), !continuous),
+    selectSection(wgsl('shared_weights'), opts.subgroupWeights ? 'subgroup' : 'plain'),
     ...extra,
   ].join('\n');
+}
+
+/** The directives in front of a module that uses subgroup operations (shaders/shared_weights.wgsl's subgroup section). */
+export const SUBGROUP_DIRECTIVES = [
+  'enable subgroups;',
+  // Subgroup functions run only where every lane of the subgroup is active (each file says how),
+  // which WGSL's uniformity analysis cannot see.
+  'diagnostic(off, subgroup_uniformity);',
+].join('\n') + '\n';
+
+/** The text before a shader's first `//! NAME` line and its `//! name` section. */
+export function selectSection(src: string, name: string): string {
+  const parts = src.split(/\n\/\/! (\w+)\n/);
+  const i = parts.indexOf(name, 1);
+  if (i < 0 || i % 2 === 0) throw new Error(`shader lacks a //! ${name} section`);
+  return `${parts[0]}\n${parts[i + 1]}`;
 }
 
 /**

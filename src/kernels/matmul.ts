@@ -1,7 +1,7 @@
 // Batched matmul with fused bias, activation and backward gating (shaders/matmul.wgsl).
 import type { WgrlDevice } from '../gpu/device.js';
 import { grid, Kernel, type BoundKernel } from '../gpu/kernel.js';
-import { wgsl } from '../gpu/compose.js';
+import { SUBGROUP_DIRECTIVES, wgsl } from '../gpu/compose.js';
 import { checkDims, checkExtent, dummyBuffer, familyKernel } from './common.js';
 import { agentStride, checkAgents } from '../gpu/agents.js';
 
@@ -18,12 +18,8 @@ const SG = { rows: 32, cols: 16, workgroup: 8 };
 /** Whether the device can run the subgroup kernel: subgroup operations at a fixed width of 4. */
 export const subgroupMatmulAvailable = (dev: WgrlDevice) => dev.subgroupSize === MATMUL_SUBGROUP_WIDTH;
 
-/** matmul_subgroup's module: its directives, shaders/matmul.wgsl (bindings, helpers), then its kernel. */
-function subgroupModule(): string {
-  const src = wgsl('matmul_subgroup'), marker = '\n//! kernels\n';
-  const i = src.indexOf(marker);
-  return `${src.slice(0, i)}\n${wgsl('matmul')}\n${src.slice(i + marker.length)}`;
-}
+/** matmul_subgroup's module: the subgroup directives, shaders/matmul.wgsl (bindings, helpers), then its kernel. */
+const subgroupModule = () => `${SUBGROUP_DIRECTIVES}${wgsl('matmul')}\n${wgsl('matmul_subgroup')}`;
 
 export interface MatmulSpec {
   M: number; N: number; K: number;

@@ -92,15 +92,19 @@ export function mlpBackward(dev: WgrlDevice, layout: MlpLayout, B: number, act: 
 
 /**
  * Forward of one or more MLPs over the same input (the actor and the critic). A layer with the
- * same shape in two nets becomes one matmul over a batch of 2 (see pairedMatmul).
+ * same shape in two nets becomes one matmul over a batch of 2 (see pairedMatmul). With
+ * outputLayers false, each net's last layer is left to the caller.
  */
-export function mlpForwardNets(dev: WgrlDevice, nets: MlpSlots[], B: number, act: Activation, input: Slice, params: GPUBuffer, agents = 1): BoundKernel[] {
+export function mlpForwardNets(dev: WgrlDevice, nets: MlpSlots[], B: number, act: Activation, input: Slice, params: GPUBuffer, agents = 1,
+  opts: { outputLayers?: boolean } = {}): BoundKernel[] {
   const out: BoundKernel[] = [];
   const depth = Math.max(...nets.map((n) => n.layout.dims.length - 1));
+  // Without the output layers (a fused kernel computes them): each net's hidden layers only.
+  const skip = opts.outputLayers === false ? 1 : 0;
   for (let l = 0; l < depth; l++) {
     out.push(...pairedMatmul(dev, 'forward', nets.map((n) => {
       const L = n.layout.dims.length - 1;
-      if (l >= L) return null;
+      if (l >= L - skip) return null;
       const a = l === 0 ? input : n.acts[l - 1];
       return {
         label: n.label, layer: l,
@@ -115,10 +119,11 @@ export function mlpForwardNets(dev: WgrlDevice, nets: MlpSlots[], B: number, act
 /**
  * Backward of one or more MLPs, from the output layer down: per layer dW (with db as its last
  * row when b follows W), then dX gated by the activation's derivative. Layers with the same shape
- * in two nets (counted from the output) run as one batched matmul.
+ * in two nets (counted from the output) run as one batched matmul. With outputLayerDx false the
+ * caller has already written the output layers' gated input gradients to each net's dH[0].
  */
 export function mlpBackwardNets(dev: WgrlDevice, nets: MlpBackwardSlots[], B: number, act: Activation, input: Slice,
-  params: GPUBuffer, grads: GPUBuffer, agents = 1): BoundKernel[] {
+  params: GPUBuffer, grads: GPUBuffer, agents = 1, opts: { outputLayerDx?: boolean } = {}): BoundKernel[] {
   const out: BoundKernel[] = [];
   const depth = Math.max(...nets.map((n) => n.layout.dims.length - 1));
   // Derivative w.r.t. each net's current layer output; step j handles layer L - 1 - j.
@@ -143,6 +148,8 @@ export function mlpBackwardNets(dev: WgrlDevice, nets: MlpBackwardSlots[], B: nu
       const l = layer(n);
       if (l <= 0) return null;
       const next = n.dH[j % 2];
+      // outputLayerDx false: a fused kernel wrote the output layer's gated input gradient to dH[0].
+      if (j === 0 && opts.outputLayerDx === false) { d[i] = next; return null; }
       const op: MatmulOp = { label: n.label, layer: l, spec: { M: B, K: n.layout.dims[l + 1], N: n.layout.dims[l], transB: true, gate: act, agents },
         a: d[i], b: { buffer: params, offset: n.layout.w[l] }, c: next, gate: n.acts[l - 1] };
       d[i] = next;
