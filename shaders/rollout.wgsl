@@ -65,8 +65,16 @@ fn hset(i: u32, x: f32) { hv[i / 4u][i % 4u] = x; }
 // Runs network `net` on activations [0, dims[0]); returns the scalar offset of its output.
 // Four outputs at a time accumulate in a register from vec4 weight rows (no private-memory
 // read-modify-write per multiply-add, which SwiftShader executes as gathers and scatters);
-// a layer whose width is not a multiple of 4 (the heads) goes one output at a time.
-fn mlp_forward(net: u32) -> u32 {
+// a layer whose width is not a multiple of 4 (the heads) goes one output at a time. With
+// `together` (a constant at every call, so the branch folds away) the rows are read through
+// weights4 (shaders/shared_weights.wgsl): only where every lane of the subgroup runs this
+// forward of the same agent's network (SHARED_STEP_WEIGHTS, SHARED_ROW_WEIGHTS).
+fn param4_row(i: u32, together: bool) -> vec4f {
+  if (together) { return weights4(4u * i, 1u); }
+  return params4[i];
+}
+
+fn mlp_forward(net: u32, together: bool) -> u32 {
   var src = 0u;
   var dst = 4u * HMAX4;
   let L = NET_LAYERS[net];
@@ -80,11 +88,11 @@ fn mlp_forward(net: u32) -> u32 {
       // 4 inputs × 4 outputs per iteration: one private vec4 read per 16 multiply-adds.
       let rows = dout / 4u;
       for (var o4 = 0u; o4 < rows; o4++) {
-        var acc = params4[(ag_params + b) / 4u + o4];
+        var acc = param4_row((ag_params + b) / 4u + o4, together);
         var row = (ag_params + w) / 4u + o4;
         for (var i4 = 0u; i4 < din / 4u; i4++) {
           let x = hv[src / 4u + i4];
-          acc += x.x * params4[row] + x.y * params4[row + rows] + x.z * params4[row + 2u * rows] + x.w * params4[row + 3u * rows];
+          acc += x.x * param4_row(row, together) + x.y * param4_row(row + rows, together) + x.z * param4_row(row + 2u * rows, together) + x.w * param4_row(row + 3u * rows, together);
           row += 4u * rows;
         }
         if (hidden) { acc = vec4f(activate(acc.x, HIDDEN_ACT), activate(acc.y, HIDDEN_ACT), activate(acc.z, HIDDEN_ACT), activate(acc.w, HIDDEN_ACT)); }
@@ -92,8 +100,8 @@ fn mlp_forward(net: u32) -> u32 {
       }
     } else if (dout % 4u == 0u) {
       for (var o4 = 0u; o4 < dout / 4u; o4++) {
-        var acc = params4[(ag_params + b) / 4u + o4];
-        for (var i = 0u; i < din; i++) { acc += hget(src + i) * params4[(ag_params + w + i * dout) / 4u + o4]; }
+        var acc = param4_row((ag_params + b) / 4u + o4, together);
+        for (var i = 0u; i < din; i++) { acc += hget(src + i) * param4_row((ag_params + w + i * dout) / 4u + o4, together); }
         if (hidden) { acc = vec4f(activate(acc.x, HIDDEN_ACT), activate(acc.y, HIDDEN_ACT), activate(acc.z, HIDDEN_ACT), activate(acc.w, HIDDEN_ACT)); }
         hv[dst / 4u + o4] = acc;
       }
@@ -128,9 +136,9 @@ fn load_obs(s: EnvState, base: u32, store: bool, count: bool) {
 
 var<private> obs_acc: array<f32, NORM_ACC>;
 
-fn critic_value() -> f32 {
+fn critic_value(together: bool) -> f32 {
   if (!HAS_CRITIC) { return 0.0; }
-  return hget(mlp_forward(1u));
+  return hget(mlp_forward(1u, together));
 }
 
 fn reset_uniforms(n: u32, counter: u32, purpose: u32) -> vec4f {
@@ -148,6 +156,11 @@ override ROLLOUT_WG: u32 = 64u;
 // sequential step loop. The values that bootstrap truncated episodes stay here (their
 // observations are not stored as rows).
 override STEP_VALUES: bool = true;
+// Whether the step loop's forward passes (continuing environments, N a multiple of the subgroup
+// width: every lane in them, one agent per subgroup) and row_values' (one agent per subgroup)
+// read their weights through weights4 (src/train/rollout.ts decides).
+override SHARED_STEP_WEIGHTS: bool = false;
+override SHARED_ROW_WEIGHTS: bool = false;
 
 @compute @workgroup_size(ROLLOUT_WG)
 fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -157,6 +170,7 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   let agent = select(g / rp.N, 0u, AGENTS == 1u);
   let n = select(g % rp.N, g, AGENTS == 1u);
   enter_agent(agent);
+  weights_enter();
   let N = rp.N;
   var s: EnvState;
   for (var k = 0u; k < STATE_DIM; k++) { s[k] = env_state[g * STATE_DIM + k]; }
@@ -187,10 +201,10 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
     load_obs(s, rp.offObs + i * OBS_DIM, true, true);
     if (STEP_VALUES) {
       // Critic first (its output overwrites h), then the actor on a fresh copy of the observation.
-      traj[ag_traj + rp.offValues + i] = critic_value();
+      traj[ag_traj + rp.offValues + i] = critic_value(SHARED_STEP_WEIGHTS);
       load_obs(s, 0u, false, false);
     }
-    let out = mlp_forward(0u);
+    let out = mlp_forward(0u, SHARED_STEP_WEIGHTS);
     for (var k = 0u; k < OUT_DIM; k++) { head[k] = hget(out + k); traj[ag_traj + rp.offDist + i * OUT_DIM + k] = head[k]; }
     let res = env_step(s, sample_action(i, n, counter));
     ep_step += 1.0;
@@ -213,7 +227,7 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
     if (terminated || truncated) {
       // Same-step autoreset: the ended episode's last observation is kept here.
       load_obs(res.state, rp.offFinalObs + i * OBS_DIM, true, false);
-      if (truncated && rp.bootstrap != 0u) { traj[ag_traj + rp.offFinalValues + i] = critic_value(); }
+      if (truncated && rp.bootstrap != 0u) { traj[ag_traj + rp.offFinalValues + i] = critic_value(false); }
       let slot = atomicAdd(&episodes.count[agent], 1u);
       if (slot < rp.logCapacity) { episodes.entries[agent * rp.logCapacity + slot] = vec4u(bitcast<u32>(ep_return), bitcast<u32>(ep_step), i, 0u); }
       ended = episodic;
@@ -227,7 +241,7 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   }
   // Bootstrap row T: the observation and value after the last step.
   load_obs(s, rp.offObs + rp.T * N * OBS_DIM + n * OBS_DIM, true, false);
-  if (STEP_VALUES) { traj[ag_traj + rp.offValues + rp.T * N + n] = critic_value(); }
+  if (STEP_VALUES) { traj[ag_traj + rp.offValues + rp.T * N + n] = critic_value(SHARED_STEP_WEIGHTS); }
   for (var k = 0u; k < STATE_DIM; k++) { env_state[g * STATE_DIM + k] = s[k]; }
   env_book[4u * g] = ep_step;
   env_book[4u * g + 1u] = ep_return;
@@ -241,13 +255,17 @@ fn rollout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 // of one step after another.
 @compute @workgroup_size(ROLLOUT_WG)
 fn row_values(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let g = gid.x + gid.y * nwg.x * ROLLOUT_WG;
   let rows = (rp.T + 1u) * rp.N;
-  if (g >= rows * AGENTS) { return; }
+  // Invocations past the last row repeat it and store nothing, so every lane of a subgroup runs
+  // the forward (SHARED_ROW_WEIGHTS).
+  let lane_g = gid.x + gid.y * nwg.x * ROLLOUT_WG;
+  let g = min(lane_g, rows * AGENTS - 1u);
   enter_agent(select(g / rows, 0u, AGENTS == 1u));
+  weights_enter();
   let i = select(g % rows, g, AGENTS == 1u);
   for (var k = 0u; k < OBS_DIM; k++) { hset(k, traj[ag_traj + rp.offObs + i * OBS_DIM + k]); }
-  traj[ag_traj + rp.offValues + i] = critic_value();
+  let v = critic_value(SHARED_ROW_WEIGHTS);
+  if (lane_g < rows * AGENTS) { traj[ag_traj + rp.offValues + i] = v; }
 }
 
 // A row of an environment whose episode ended earlier in this rollout (episodic groups).
@@ -312,10 +330,10 @@ fn policy_act(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
     traj[ag_traj + rp.offObs + i * OBS_DIM + k] = x;
     hset(k, x);
   }
-  traj[ag_traj + rp.offValues + i] = critic_value();
+  traj[ag_traj + rp.offValues + i] = critic_value(false);
   if (t == rp.T) { return; }
   for (var k = 0u; k < OBS_DIM; k++) { hset(k, traj[ag_traj + rp.offObs + i * OBS_DIM + k]); }
-  let out = mlp_forward(0u);
+  let out = mlp_forward(0u, false);
   for (var k = 0u; k < OUT_DIM; k++) { head[k] = hget(out + k); traj[ag_traj + rp.offDist + i * OUT_DIM + k] = head[k]; }
   _ = sample_action(i, n, rp.counterBase + t);
   for (var k = 0u; k < ACT_DIM; k++) { act_out[n * ACT_DIM + k] = traj[ag_traj + rp.offActions + i * ACT_DIM + k]; }

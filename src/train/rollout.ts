@@ -172,7 +172,8 @@ export class Rollout {
     });
     this.agentTable = dev.buffer(`${env.id} agent table`, table.byteLength);
     dev.write(this.agentTable, new Uint8Array(table));
-    const code = rolloutModule(env, layout, ACTIVATION_CODE[opts.activation], ENV_PRELUDE, { structs: [ROLLOUT_PARAMS, AGENT_ROLLOUT], agents: K });
+    const subgroupWeights = dev.subgroupSize === 4;
+    const code = rolloutModule(env, layout, ACTIVATION_CODE[opts.activation], ENV_PRELUDE, { structs: [ROLLOUT_PARAMS, AGENT_ROLLOUT], agents: K, subgroupWeights });
     this.code = code;
     const t = this.traj;
     this.uniformValues = {
@@ -190,11 +191,16 @@ export class Rollout {
     // Episodic groups keep 0 in the values of their masked rows: the step loop computes theirs.
     if (opts.values === 'batched' && G > 0) throw new Error(`rollout: batched values need continuing environments (episodic groups keep 0 in their masked rows); use 'per-step'`);
     this.values = !layout.hasCritic ? 'none' : opts.values ?? (G > 0 ? 'per-step' : 'batched');
-    this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout', { ROLLOUT_WG: wg, STEP_VALUES: this.values === 'per-step' })
+    // A subgroup's 4 environments read their weights together where every one of them is in the
+    // same forward pass of the same agent (shaders/shared_weights.wgsl): continuing environments,
+    // N a multiple of 4 (the workgroup size is too); and for row_values one agent's rows per subgroup.
+    const sharedStep = subgroupWeights && G === 0 && N % 4 === 0 && wg % 4 === 0;
+    const sharedRows = subgroupWeights && (K === 1 || ((T + 1) * N) % 4 === 0) && wg % 4 === 0;
+    this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout', { ROLLOUT_WG: wg, STEP_VALUES: this.values === 'per-step', SHARED_STEP_WEIGHTS: sharedStep })
       .bind(bindings, uniforms, g, `rollout ${env.id}`);
     // row_values reads only the shapes and offsets of the uniforms, never the RNG counter.
     this.valuesKernel = this.values === 'batched'
-      ? new Kernel(dev, `rollout ${env.id}`, code, 'row_values', { ROLLOUT_WG: wg })
+      ? new Kernel(dev, `rollout ${env.id}`, code, 'row_values', { ROLLOUT_WG: wg, SHARED_ROW_WEIGHTS: sharedRows })
         .bind({ 1: params, 4: this.trajBuffer, 9: params, 10: this.agentTable }, uniforms, grid(K * (T + 1) * N, wg, maxGroups), `values ${env.id}`)
       : null;
     this.resetKernel = new Kernel(dev, `rollout ${env.id}`, code, 'reset_all', { ROLLOUT_WG: wg }).bind({ 2: this.envState, 3: this.envBook, 10: this.agentTable }, uniforms, g, `reset ${env.id}`);
