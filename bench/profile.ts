@@ -1,9 +1,9 @@
 // npm run bench -- profile [--env CartPole-v1] [--algo ppo] [--preset cleanrl|fast] [--quick]
 // Where one training iteration's time goes. The iteration is split into its stages (the rollout,
 // then each plan stage broken down by kernel), each timed alone on a profile-only trainer:
-// its dispatches of one iteration encoded in one pass, repeated, wall time around submit and
-// queue sync minus an empty submit's (and the pass's GPU time from timestamp queries where
-// the adapter has them). Matmuls carry a cost model (FLOPs, minimum bytes); their rate is set
+// its dispatches of one iteration encoded in one pass, repeated; its time is the pass's GPU time
+// from timestamp queries where the adapter has them, else the wall time around submit and queue
+// sync minus an empty submit's. Matmuls carry a cost model (FLOPs, minimum bytes); their rate is set
 // against this adapter's peak, measured here: the best matmul variant on a large product, and a
 // large buffer copy. Host time comes from the trainer's own timing of its real iterations.
 import { adapterName, GpuTimer, type WgrlDevice } from '../src/gpu/device.js';
@@ -91,9 +91,12 @@ export async function benchProfile(dev: WgrlDevice, args: string[], quick: boole
     const costed = g.dispatches.filter((d) => d.cost);
     const flops = costed.length === g.dispatches.length ? costed.reduce((a, d) => a + d.cost!.flops, 0) : null;
     const bytes = costed.length === g.dispatches.length ? costed.reduce((a, d) => a + d.cost!.bytes, 0) : null;
-    const seconds = t.wallMs / 1000;
+    // A stage's time: its GPU time where the adapter has timestamps (the wall time of a short
+    // stage also holds up to one of the host's polling intervals, WgrlDevice.pollIntervalMs).
+    const stageTime = t.gpuMs ?? t.wallMs;
+    const seconds = stageTime / 1000;
     rows.push({
-      stage: g.stage, kernel: g.kernel, dispatches: g.dispatches.length, ms: t.wallMs, gpu_ms: t.gpuMs,
+      stage: g.stage, kernel: g.kernel, dispatches: g.dispatches.length, ms: stageTime, wall_ms: t.wallMs, gpu_ms: t.gpuMs,
       mflop: flops === null ? null : flops / 1e6, kb: bytes === null ? null : bytes / 1024,
       gflops: flops === null || seconds === 0 ? null : flops / seconds / 1e9,
       gbs: bytes === null || seconds === 0 ? null : bytes / seconds / 1e9,
@@ -108,7 +111,7 @@ export async function benchProfile(dev: WgrlDevice, args: string[], quick: boole
   const fmt = (x: unknown, d = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '-');
   console.log(`\nprofile: ${env} ${algo}, preset ${presetName} (${trainer.config.numEnvs} envs × ${trainer.config.numSteps} steps, ${trainer.config.updateEpochs} epochs × ${trainer.config.numMinibatches} minibatches) on ${adapterName(dev.adapter)}`);
   console.log(`adapter peaks measured here: matmul ${fmt(peaks.matmulGflops, 1)} GFLOP/s (${peaks.matmulVariant}, ${peaks.matmulSize}³), copy ${fmt(peaks.copyGBs, 1)} GB/s (${peaks.copyMB} MB)`);
-  const cols = ['stage', 'kernel', 'dispatches', 'ms', 'share', 'gpu_ms', 'mflop', 'gflops', 'peak_flops', 'gbs', 'peak_bytes'];
+  const cols = ['stage', 'kernel', 'dispatches', 'ms', 'share', 'wall_ms', 'mflop', 'gflops', 'peak_flops', 'gbs', 'peak_bytes'];
   const text = rows.map((r) => cols.map((c) => (c === 'share' || c.startsWith('peak') ? (r[c] === null ? '-' : `${fmt(100 * (r[c] as number), 1)}%`) : typeof r[c] === 'number' ? (c === 'dispatches' ? String(r[c]) : fmt(r[c], 3)) : String(r[c] ?? '-'))));
   const w = cols.map((c, i) => Math.max(c.length, ...text.map((t) => t[i].length)));
   console.log(cols.map((c, i) => c.padEnd(w[i])).join('  '));
@@ -120,7 +123,8 @@ export async function benchProfile(dev: WgrlDevice, args: string[], quick: boole
     `\nhost: prepare ${fmt(hostMs.prepareMs, 2)} ms, encode+submit ${fmt(hostMs.encodeSubmitMs, 2)} ms, readback wait ${fmt(hostMs.waitMs, 1)} ms, decode ${fmt(hostMs.decodeMs, 2)} ms` +
     `\nGPU idle (host time outside the wait): ${fmt(gpuIdleMs, 2)} ms (${fmt(100 * gpuIdleMs / iterationMs, 1)}%)` +
     `\nwait not explained by the stages timed alone (their dependencies in one pass, transfers, machine noise): ${fmt(unexplainedMs, 1)} ms`);
-  if (!timer) console.log('(no timestamp queries on this adapter: gpu_ms is empty; ms is wall time of each stage run alone)');
+  console.log(timer ? '(ms: GPU time of each stage run alone, from timestamp queries; wall_ms: wall time around it)'
+    : '(no timestamp queries on this adapter: ms is the wall time of each stage run alone)');
   console.log('(mflop, gflops, gbs: matmuls only, from their cost model; "-" where a kernel has none)');
   return {
     env, algo, preset: presetName, config: trainer.config, adapter: adapterName(dev.adapter), peaks, empty_submit_ms: emptyMs,
