@@ -225,6 +225,29 @@ export class WgrlDevice {
     this.trackErrors(label, 2);
   }
 
+  /**
+   * Records `record` into a command buffer for submitRecorded: a loop whose commands are the same
+   * every time (only the contents of buffers change, by writes queued before each submit) can
+   * record its next submit while the GPU runs the current one.
+   */
+  record(label: string, record: (enc: GPUCommandEncoder) => void): GPUCommandBuffer {
+    this.checkAlive();
+    this.device.pushErrorScope('validation');
+    const enc = this.device.createCommandEncoder({ label });
+    record(enc);
+    const commands = enc.finish();
+    this.trackErrors(`recording ${label}`, 1);
+    return commands;
+  }
+
+  submitRecorded(label: string, commands: GPUCommandBuffer): void {
+    this.checkAlive();
+    this.device.pushErrorScope('validation');
+    this.device.pushErrorScope('out-of-memory');
+    this.device.queue.submit([commands]);
+    this.trackErrors(label, 2);
+  }
+
   /** Waits for the queue and throws the first recorded GPU error, named after its kernel. */
   async sync(): Promise<void> {
     this.checkAlive();

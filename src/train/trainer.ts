@@ -241,10 +241,11 @@ export class Trainer {
 
   /**
    * Host time of the last iteration, in ms: preparing its inputs (scalars, permutations),
-   * encoding and submitting, waiting for the readback (the GPU's work plus the transfer), and
-   * decoding the report. The GPU idles during all but the wait.
+   * submitting and recording the next iteration's commands (the GPU runs meanwhile), waiting for
+   * the readback (the GPU's work plus the transfer), and decoding the report. The GPU idles
+   * during the preparing, the submit and the decoding.
    */
-  readonly lastTiming = { prepareMs: 0, encodeSubmitMs: 0, waitMs: 0, decodeMs: 0 };
+  readonly lastTiming = { prepareMs: 0, submitMs: 0, recordNextMs: 0, waitMs: 0, decodeMs: 0 };
 
   /** When and at which step this process's first iteration started (for charts/SPS). */
   private segmentStart: { ms: number; step: number } | null = null;
@@ -284,22 +285,12 @@ export class Trainer {
     this.rollout.setCounterBase(iteration * this.config.numSteps);
     const hostEpisodes = this.jsRollout ? await this.jsRollout.collect(iteration * this.config.numSteps) : null;
 
-    const ro = this.rollout, D = actionDim(this.env), L = this.layout;
+    const ro = this.rollout;
     const tSubmit = performance.now();
-    this.dev.submitEncoder(`iteration ${iteration}`, (enc) => {
-      ro.clearEpisodeLog(enc);
-      // The Gaussian log-std at collection time, per agent.
-      if (L.continuous) {
-        for (let k = 0; k < K; k++) enc.copyBufferToBuffer(this.params, (agentOffset(this.params, k) + L.logstd) * 4, this.scalars, (agentOffset(this.scalars, k) + rec.offset.oldLogstd) * 4, D * 4);
-      }
-      const pass = enc.beginComputePass({ label: `iteration ${iteration}` });
-      if (!this.jsRollout) ro.encode(pass);
-      for (const d of this.passes) d.encode(pass);
-      pass.end();
-      enc.copyBufferToBuffer(this.metrics, 0, this.report, 0, this.metrics.size);
-      enc.copyBufferToBuffer(this.adamState, 0, this.report, this.reportAdamOffset, this.adamState.size);
-      enc.copyBufferToBuffer(ro.episodes, 0, this.report, this.reportEpisodesOffset, ro.episodes.size);
-    });
+    this.dev.submitRecorded(`iteration ${iteration}`, this.nextCommands ?? this.recordIteration());
+    const tRecord = performance.now();
+    // The next iteration's commands, recorded while the GPU runs this one's.
+    this.nextCommands = iteration + 1 < this.numIterations ? this.recordIteration() : null;
     const tWait = performance.now();
     const raw = await this.dev.read(this.report);
     const tDecode = performance.now();
@@ -336,10 +327,37 @@ export class Trainer {
       Object.assign(m, this.algorithms[k].afterIteration?.(ck, h.algorithm, update));
       return m;
     });
-    Object.assign(this.lastTiming, { prepareMs: tSubmit - t0, encodeSubmitMs: tWait - tSubmit, waitMs: tDecode - tWait, decodeMs: performance.now() - tDecode });
+    Object.assign(this.lastTiming, { prepareMs: tSubmit - t0, submitMs: tRecord - tSubmit, recordNextMs: tWait - tRecord, waitMs: tDecode - tWait, decodeMs: performance.now() - tDecode });
     for (const h of this.hosts) { h.iteration++; h.globalStep = out[0].global_step; }
     return out;
   }
+
+  /**
+   * An iteration's commands: clear the episode log, copy the log-std at collection time, the
+   * rollout and every stage of the plan in one pass, then the report's copies. They are the same
+   * every iteration (what changes are the scalars, permutations and uniforms, written before the
+   * submit), so each iteration's are recorded while the GPU runs the one before.
+   */
+  private recordIteration(): GPUCommandBuffer {
+    const ro = this.rollout, D = actionDim(this.env), L = this.layout, rec = this.scalarsRecord;
+    return this.dev.record('iteration', (enc) => {
+      ro.clearEpisodeLog(enc);
+      // The Gaussian log-std at collection time, per agent.
+      if (L.continuous) {
+        for (let k = 0; k < this.agents; k++) enc.copyBufferToBuffer(this.params, (agentOffset(this.params, k) + L.logstd) * 4, this.scalars, (agentOffset(this.scalars, k) + rec.offset.oldLogstd) * 4, D * 4);
+      }
+      const pass = enc.beginComputePass({ label: 'iteration' });
+      if (!this.jsRollout) ro.encode(pass);
+      for (const d of this.passes) d.encode(pass);
+      pass.end();
+      enc.copyBufferToBuffer(this.metrics, 0, this.report, 0, this.metrics.size);
+      enc.copyBufferToBuffer(this.adamState, 0, this.report, this.reportAdamOffset, this.adamState.size);
+      enc.copyBufferToBuffer(ro.episodes, 0, this.report, this.reportEpisodesOffset, ro.episodes.size);
+    });
+  }
+
+  /** The next iteration's commands (recordIteration), or null where they are recorded at submit. */
+  private nextCommands: GPUCommandBuffer | null = null;
 
   /** Tasks scored by success: the fraction of agent k's last (up to) 100 ended episodes that succeeded. */
   successRate100Of(k: number): number | null {
