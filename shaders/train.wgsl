@@ -173,6 +173,15 @@ fn finish_sample(b: u32, o: Obj, logp: f32, entropy: f32, d: f32) {
 // a literal 0 + x to x.
 fn zero_plus(x: vec4f) -> vec4f { return select(x, vec4f(0.0), x == vec4f(0.0)); }
 
+// Four input gradients d(loss)/d(input) from d(loss)/d(pre-activation sum) `acc` and the inputs'
+// activations `h`, into dhid from element d.
+fn store_input_grads(d: u32, acc: vec4f, h: vec4f) {
+  dhid[d] = acc.x * activate_grad_from_output(h.x, HIDDEN_ACT);
+  dhid[d + 1u] = acc.y * activate_grad_from_output(h.y, HIDDEN_ACT);
+  dhid[d + 2u] = acc.z * activate_grad_from_output(h.z, HIDDEN_ACT);
+  dhid[d + 3u] = acc.w * activate_grad_from_output(h.w, HIDDEN_ACT);
+}
+
 // The actor's and critic's output layers, the loss (sample_loss), and the loss's gradient w.r.t.
 // the output layers' inputs gated by their activation: what the output layers' forward matmuls,
 // policy_value_loss and the output layers' dX matmuls compute, with every sum in the same order
@@ -226,12 +235,7 @@ fn heads_and_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
     for (; j + 4u <= HEAD_IN_ACTOR; j += 4u) {
       var acc = vec4f(0.0);
       for (var o = 0u; o < OUT_DIM; o++) { acc += dhead[ag_dhead + b * OUT_DIM + o] * weights4(wa + j * OUT_DIM + o, OUT_DIM); }
-      if (own) {
-        dhid[da + j] = acc.x * activate_grad_from_output(hid_actor[xa + j], HIDDEN_ACT);
-        dhid[da + j + 1u] = acc.y * activate_grad_from_output(hid_actor[xa + j + 1u], HIDDEN_ACT);
-        dhid[da + j + 2u] = acc.z * activate_grad_from_output(hid_actor[xa + j + 2u], HIDDEN_ACT);
-        dhid[da + j + 3u] = acc.w * activate_grad_from_output(hid_actor[xa + j + 3u], HIDDEN_ACT);
-      }
+      if (own) { store_input_grads(da + j, acc, vec4f(hid_actor[xa + j], hid_actor[xa + j + 1u], hid_actor[xa + j + 2u], hid_actor[xa + j + 3u])); }
     }
     for (; j < HEAD_IN_ACTOR; j++) {
       var acc = 0.0;
@@ -245,12 +249,7 @@ fn heads_and_loss(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
     var j = 0u;
     for (; j + 4u <= HEAD_IN_CRITIC; j += 4u) {
       let acc = zero_plus(dv * weights4(wc + j, 1u));
-      if (own) {
-        dhid[dc + j] = acc.x * activate_grad_from_output(hid_critic[xc + j], HIDDEN_ACT);
-        dhid[dc + j + 1u] = acc.y * activate_grad_from_output(hid_critic[xc + j + 1u], HIDDEN_ACT);
-        dhid[dc + j + 2u] = acc.z * activate_grad_from_output(hid_critic[xc + j + 2u], HIDDEN_ACT);
-        dhid[dc + j + 3u] = acc.w * activate_grad_from_output(hid_critic[xc + j + 3u], HIDDEN_ACT);
-      }
+      if (own) { store_input_grads(dc + j, acc, vec4f(hid_critic[xc + j], hid_critic[xc + j + 1u], hid_critic[xc + j + 2u], hid_critic[xc + j + 3u])); }
     }
     for (; j < HEAD_IN_CRITIC; j++) {
       let acc = zero_plus(vec4f(dv * params[wc + j])).x;
