@@ -73,8 +73,9 @@ export function vec4Eligible(spec: MatmulSpec, offB = 0, strideB = spec.K * spec
  * barrier at ~40-120 ns per invocation, so the barrier-free register-blocked kernels win there:
  * the subgroup kernel where its 32-row tiles are filled (32 stored rows of A or more) and the
  * adapter has 4-lane subgroups, 8×8 blocks otherwise once the output has 4 rows and 8 columns
- * (a first layer's weight gradient: 5 × 64), 4×4 below. `npm run bench -- kernels` times each variant on the trainer's own products (its
- * "trainer's matmuls" table) beside the square shapes. On real GPUs the shared-memory tiles win.
+ * (a first layer's weight gradient: 5 × 64), 4×4 below. `npm run bench -- kernels` times each
+ * variant on the trainer's own products (its "trainer's matmuls" table) beside the square
+ * shapes. On real GPUs the shared-memory tiles win.
  */
 export function autoMatmulVariant(dev: WgrlDevice, spec: MatmulSpec, offB = 0, strideB = spec.K * spec.N, agentStrideB = 0): MatmulVariant {
   if (!dev.adapter.isSoftware) return 'tiled';
