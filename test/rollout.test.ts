@@ -109,6 +109,8 @@ describe('rollout pass', () => {
     expect(() => new Rollout(dev, env, layout, params, { ...base, N: 0, T: 8 })).toThrow(/N must be a positive integer/);
     expect(() => new Rollout(dev, env, layout, params, { ...base, N: 4, T: 0 })).toThrow(/T must be a positive integer/);
     expect(() => new Rollout(dev, env, layout, params, { ...base, N: 1 << 22, T: 128 })).toThrow(/adapter allows|fewer environments/);
+    expect(() => new Rollout(dev, env, layout, params, { ...base, N: 4, T: 8, values: 'batch' as never })).toThrow(/values must be one of 'batched', 'per-step', 'none', got "batch"/);
+    expect(() => new Rollout(dev, env, layout, params, { ...base, N: 4, T: 8, groupSize: 2, values: 'batched' })).toThrow(/batched values need continuing environments.*'per-step'/);
     const broken: EnvSpec = { ...env, id: 'Broken-v0', wgsl: 'alias EnvState = array<f32, 4>;' };
     expect(() => new Rollout(dev, broken, layout, params, { ...base, N: 4, T: 8 })).toThrow(/Broken-v0.*env_reset/);
     expect(() => new Trainer(dev, { numEnvs: 4, numSteps: 8, numMinibatches: 64 })).toThrow(/num-minibatches/);

@@ -7,7 +7,7 @@
 import { Kernel, grid, type BoundKernel } from '../gpu/kernel.js';
 import { agentBuffer, agentStride } from '../gpu/agents.js';
 import { sharedStruct } from '../gpu/structs.js';
-import { composeTrainModule } from '../gpu/compose.js';
+import { composeTrainModule, hasSubgroupLanes } from '../gpu/compose.js';
 import { adam } from '../kernels/adam.js';
 import { colStats, colSum } from '../kernels/reduce.js';
 import { actionDim } from '../envs/spec.js';
@@ -97,7 +97,7 @@ export function trainKernels(ctx: PlanContext, extra: string[] = [], extraRecord
   const { dev, config: c, env, layout: L, rollout, scalars } = ctx;
   const tl = rollout.traj;
   const code = composeTrainModule(env, L, ctx.objectives, { params: TRAIN_PARAMS, scalars, diagnostics: DIAGNOSTICS, metrics: ctx.metrics },
-    extraRecords ? [extraRecords, ...extra] : extra, { subgroupWeights: dev.subgroupSize === 4 });
+    extraRecords ? [extraRecords, ...extra] : extra, { subgroupWeights: hasSubgroupLanes(dev) });
   const constants = { CLIP_VALUE: c.clipVloss, NORM_ADV: c.normAdv, BOOTSTRAP_TRUNCATION: c.bootstrapTruncation, AGENTS: ctx.agents, HIDDEN_ACT: ACTIVATION_CODE[c.activation] };
   const kernel = (entry: string) => new Kernel(dev, `train ${entry}`, code, entry, constants);
   // `arrays`: the per-agent buffers a kernel binds, whose agent strides it needs.

@@ -5,6 +5,7 @@ import { wgslSources } from '../generated/shaders.js';
 import type { SharedStruct } from './structs.js';
 import type { EnvSpec } from '../envs/spec.js';
 import type { PolicyLayout } from '../nn/policy.js';
+import type { WgrlDevice } from './device.js';
 
 // Imported by envs/ and kernels/, so it takes numbers from them rather than importing them.
 const actionDim = (env: EnvSpec) => (env.action.type === 'discrete' ? 1 : env.action.dim);
@@ -216,6 +217,14 @@ export function composeTrainModule(env: EnvSpec, layout: PolicyLayout, objective
     ...extra,
   ].join('\n');
 }
+
+/**
+ * Lanes per subgroup that wgrl's subgroup code is written for (shaders/shared_weights.wgsl's
+ * subgroup section, shaders/matmul_subgroup.wgsl): it runs only on devices whose every subgroup
+ * has exactly this many (SwiftShader).
+ */
+export const SUBGROUP_LANES = 4;
+export const hasSubgroupLanes = (dev: WgrlDevice): boolean => dev.subgroupSize === SUBGROUP_LANES;
 
 /** The directives in front of a module that uses subgroup operations (shaders/shared_weights.wgsl's subgroup section). */
 export const SUBGROUP_DIRECTIVES = [

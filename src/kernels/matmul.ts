@@ -1,7 +1,7 @@
 // Batched matmul with fused bias, activation and backward gating (shaders/matmul.wgsl).
 import type { WgrlDevice } from '../gpu/device.js';
 import { grid, Kernel, type BoundKernel } from '../gpu/kernel.js';
-import { SUBGROUP_DIRECTIVES, wgsl } from '../gpu/compose.js';
+import { SUBGROUP_DIRECTIVES, SUBGROUP_LANES, hasSubgroupLanes, wgsl } from '../gpu/compose.js';
 import { checkDims, checkExtent, dummyBuffer, familyKernel } from './common.js';
 import { agentStride, checkAgents } from '../gpu/agents.js';
 
@@ -10,13 +10,8 @@ export const ACTIVATION_CODE: Record<Activation, number> = { none: 0, tanh: 1, r
 export type MatmulVariant = 'naive' | 'regblock' | 'regblock_vec4' | 'regblock8' | 'tiled' | 'subgroup';
 export const MATMUL_VARIANTS: MatmulVariant[] = ['naive', 'regblock', 'regblock_vec4', 'regblock8', 'tiled', 'subgroup'];
 
-/** The subgroup kernel (shaders/matmul_subgroup.wgsl) is written for subgroups of exactly this many lanes. */
-export const MATMUL_SUBGROUP_WIDTH = 4;
-/** Its tile per subgroup (SG_ROWS × SG_COLS) and workgroup size (SG_WG) in the shader. */
+/** The subgroup kernel's tile per subgroup (SG_ROWS × SG_COLS) and workgroup size (SG_WG) in shaders/matmul_subgroup.wgsl. */
 const SG = { rows: 32, cols: 16, workgroup: 8 };
-
-/** Whether the device can run the subgroup kernel: subgroup operations at a fixed width of 4. */
-export const subgroupMatmulAvailable = (dev: WgrlDevice) => dev.subgroupSize === MATMUL_SUBGROUP_WIDTH;
 
 /** matmul_subgroup's module: the subgroup directives, shaders/matmul.wgsl (bindings, helpers), then its kernel. */
 const subgroupModule = () => `${SUBGROUP_DIRECTIVES}${wgsl('matmul')}\n${wgsl('matmul_subgroup')}`;
@@ -80,7 +75,7 @@ export function vec4Eligible(spec: MatmulSpec, offB = 0, strideB = spec.K * spec
 export function autoMatmulVariant(dev: WgrlDevice, spec: MatmulSpec, offB = 0, strideB = spec.K * spec.N, agentStrideB = 0): MatmulVariant {
   if (!dev.adapter.isSoftware) return 'tiled';
   const rowsA = spec.onesRow ? spec.M - 1 : spec.M;
-  if (subgroupMatmulAvailable(dev) && rowsA >= SG.rows && spec.N >= 8) return 'subgroup';
+  if (hasSubgroupLanes(dev) && rowsA >= SG.rows && spec.N >= 8) return 'subgroup';
   if (spec.M >= 4 && spec.N >= 8) return 'regblock8';
   return vec4Eligible(spec, offB, strideB, agentStrideB) ? 'regblock_vec4' : 'regblock';
 }
@@ -123,7 +118,7 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
   // An explicit vec4 request falls back where its alignment does not hold, a subgroup one where
   // the device has no subgroups of 4 lanes (the same results: every variant sums k in order).
   if (variant === 'regblock_vec4' && !vec4Eligible(spec, o.b, st.b, ag.b)) variant = 'regblock';
-  if (variant === 'subgroup' && !subgroupMatmulAvailable(dev)) variant = 'regblock8';
+  if (variant === 'subgroup' && !hasSubgroupLanes(dev)) variant = 'regblock8';
   const constants = {
     TRANS_A: !!spec.transA, TRANS_B: !!spec.transB, HAS_BIAS: !!spec.bias,
     ACT: ACTIVATION_CODE[spec.act ?? 'none'], GATE: ACTIVATION_CODE[gate], ACCUM: !!spec.accum, ONES_ROW: !!spec.onesRow,
@@ -135,7 +130,7 @@ export function matmul(dev: WgrlDevice, spec: MatmulSpec, bufs: MatmulBuffers, l
   else if (variant === 'subgroup') {
     // One subgroup of 4 lanes per 32 × 16 tile of the stored rows (the ones row rides along).
     const tiles = Math.ceil(rowsA / SG.rows) * Math.ceil(N / SG.cols);
-    const g = grid(tiles * MATMUL_SUBGROUP_WIDTH, SG.workgroup);
+    const g = grid(tiles * SUBGROUP_LANES, SG.workgroup);
     wg = [g[0], g[1], batch * agents];
   } else {
     const block = variant === 'naive' ? 1 : variant === 'regblock8' ? 8 : 4;

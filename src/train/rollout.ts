@@ -2,7 +2,7 @@
 // tables, allocates the trajectory storage once, and records one dispatch per rollout for
 // every agent (src/gpu/agents.ts) at once.
 import type { WgrlDevice } from '../gpu/device.js';
-import { rolloutModule } from '../gpu/compose.js';
+import { SUBGROUP_LANES, hasSubgroupLanes, rolloutModule } from '../gpu/compose.js';
 import { Kernel, grid, type BoundKernel, type UniformField } from '../gpu/kernel.js';
 import { sharedStruct } from '../gpu/structs.js';
 import { agentBuffer, agentStride, agentUpload, checkAgents } from '../gpu/agents.js';
@@ -106,7 +106,8 @@ export function rolloutWorkgroupSize(dev: WgrlDevice): number {
 
 export type RolloutParamValues = Parameters<typeof ROLLOUT_PARAMS.uniforms>[0];
 
-export type RolloutValues = 'batched' | 'per-step' | 'none';
+export const ROLLOUT_VALUES = ['batched', 'per-step', 'none'] as const;
+export type RolloutValues = typeof ROLLOUT_VALUES[number];
 
 export class Rollout {
   readonly traj: TrajLayout;
@@ -153,6 +154,11 @@ export class Rollout {
     if (Math.ceil(K * N / 64) > maxGroups * maxGroups) throw new Error(`rollout: ${K} × ${N} environments exceed this adapter's dispatch limits`);
     const G = opts.groupSize ?? 0;
     if (!Number.isInteger(G) || G < 0 || (G > 0 && N % G !== 0)) throw new Error(`rollout: groupSize must be 0 or an integer dividing N = ${N}, got ${G}`);
+    if (opts.values !== undefined && !ROLLOUT_VALUES.includes(opts.values)) {
+      throw new Error(`rollout: values must be one of ${ROLLOUT_VALUES.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(opts.values)}`);
+    }
+    // Episodic groups keep 0 in the values of their masked rows: the step loop computes theirs.
+    if (opts.values === 'batched' && G > 0) throw new Error(`rollout: batched values need continuing environments (episodic groups keep 0 in their masked rows); use 'per-step'`);
     const actDim = actionDim(env);
     this.traj = trajLayout(T, N, env.obsDim, actDim, layout.outDim);
     this.trajBuffer = agentBuffer(dev, `${env.id} trajectories`, K, this.traj.size);
@@ -172,7 +178,7 @@ export class Rollout {
     });
     this.agentTable = dev.buffer(`${env.id} agent table`, table.byteLength);
     dev.write(this.agentTable, new Uint8Array(table));
-    const subgroupWeights = dev.subgroupSize === 4;
+    const subgroupWeights = hasSubgroupLanes(dev);
     const code = rolloutModule(env, layout, ACTIVATION_CODE[opts.activation], ENV_PRELUDE, { structs: [ROLLOUT_PARAMS, AGENT_ROLLOUT], agents: K, subgroupWeights });
     this.code = code;
     const t = this.traj;
@@ -188,14 +194,14 @@ export class Rollout {
     const bindings = { 1: params, 2: this.envState, 3: this.envBook, 4: this.trajBuffer, 5: this.episodes, 6: this.normStats, 7: this.normAcc, 9: params, 10: this.agentTable };
     const wg = opts.workgroupSize ?? rolloutWorkgroupSize(dev);
     const g = grid(K * N, wg, maxGroups);
-    // Episodic groups keep 0 in the values of their masked rows: the step loop computes theirs.
-    if (opts.values === 'batched' && G > 0) throw new Error(`rollout: batched values need continuing environments (episodic groups keep 0 in their masked rows); use 'per-step'`);
     this.values = !layout.hasCritic ? 'none' : opts.values ?? (G > 0 ? 'per-step' : 'batched');
-    // A subgroup's 4 environments read their weights together where every one of them is in the
+    // A subgroup's environments read their weights together where every one of them is in the
     // same forward pass of the same agent (shaders/shared_weights.wgsl): continuing environments,
-    // N a multiple of 4 (the workgroup size is too); and for row_values one agent's rows per subgroup.
-    const sharedStep = subgroupWeights && G === 0 && N % 4 === 0 && wg % 4 === 0;
-    const sharedRows = subgroupWeights && (K === 1 || ((T + 1) * N) % 4 === 0) && wg % 4 === 0;
+    // N a multiple of the subgroup's lanes (the workgroup size is too); and for row_values one
+    // agent's rows per subgroup.
+    const lanes = SUBGROUP_LANES;
+    const sharedStep = subgroupWeights && G === 0 && N % lanes === 0 && wg % lanes === 0;
+    const sharedRows = subgroupWeights && (K === 1 || ((T + 1) * N) % lanes === 0) && wg % lanes === 0;
     this.rolloutKernel = new Kernel(dev, `rollout ${env.id}`, code, 'rollout', { ROLLOUT_WG: wg, STEP_VALUES: this.values === 'per-step', SHARED_STEP_WEIGHTS: sharedStep })
       .bind(bindings, uniforms, g, `rollout ${env.id}`);
     // row_values reads only the shapes and offsets of the uniforms, never the RNG counter.
